@@ -1,0 +1,1 @@
+"""kfdoctor's built-in checks, one module per check, grouped by area."""

@@ -1,0 +1,1 @@
+"""appdef checks."""

@@ -1,0 +1,1 @@
+"""Recorded example deployments (the demo replays broken-job/)."""

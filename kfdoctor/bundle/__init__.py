@@ -1,0 +1,1 @@
+"""Support bundles: recording, redaction, packing and safe unpacking."""

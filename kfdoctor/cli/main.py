@@ -1,0 +1,163 @@
+"""kfdoctor's command line. Heavy clients (kubernetes, keycloak) are imported only when used."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .errors import handle_errors
+from .source_options import with_source_options
+
+app = typer.Typer(name="kfdoctor", no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,
+                  help="Diagnose and repair Kubeflow deployed as the JARVICE Kubeflow application.")
+
+FAIL_ON = ("warn", "fail")
+IDS = typer.Argument(None, help="Check ids to run (default: every check of the phase).")
+
+
+def _registry():
+    from ..engine.plugins import load_registry
+    return load_registry()
+
+
+def exit_code(result, fail_on: str) -> int:
+    """1 when a finding that is not suppressed is at or above --fail-on, else 0."""
+    levels = {"fail": {"fail", "error"}, "warn": {"fail", "error", "warn"}}[fail_on]
+    return 1 if any(r["status"] in levels for r in result.counted()) else 0
+
+
+def write_outputs(result, registry, output: str, report: Optional[Path]) -> None:
+    """Results on stdout in the chosen format; the HTML report to its file."""
+    from ..reporting.terminal import write_table
+    from ..reporting.writers import render
+
+    if report is not None:
+        report.write_text(render("html", result, registry), encoding="utf-8")
+        typer.echo(f"report written to {report}", err=True)
+    if output == "table":
+        write_table(result, sys.stdout)
+    else:
+        sys.stdout.write(render(output, result, registry))
+
+
+def _validate_choice(value: str, choices, option: str) -> None:
+    if value not in choices:
+        from ..sources.errors import ConfigError
+        raise ConfigError(f"{option} must be one of {', '.join(choices)}, not {value!r}")
+
+
+@app.command()
+@handle_errors
+@with_source_options
+def check(ids: Optional[List[str]] = IDS,
+          phase: str = typer.Option("all", "--phase", help="pre-launch, post-launch or all."),
+          keyword: Optional[str] = typer.Option(None, "-k", help="Expression over check ids."),
+          markers: Optional[str] = typer.Option(None, "-m", help="Expression over tags."),
+          from_: Optional[Path] = typer.Option(None, "--from", help="Replay a recording or bundle."),
+          record: Optional[Path] = typer.Option(None, "--record", help="Record every read into DIR."),
+          output: str = typer.Option("table", "-o", "--output", help="table, json or html."),
+          report: Optional[Path] = typer.Option(None, "--report", help="Also write an HTML report."),
+          fail_on: str = typer.Option("fail", "--fail-on", help="warn or fail."),
+          settings=None):
+    """Run the checks and report their findings."""
+    from ..run import Selection, execute
+    from ..sources.tape import Tape
+
+    _validate_choice(fail_on, FAIL_ON, "--fail-on")
+    if from_ and record:
+        _validate_choice("both", ("one",), "--from and --record")
+    tape = Tape.load(from_) if from_ else Tape("record" if record else "live")
+    run_settings = settings(replaying=tape.replaying)
+    if tape.replaying:
+        run_settings = run_settings.merged(tape.manifest.get("settings", {}))
+    outcome = execute(run_settings, Selection(list(ids or []), keyword, markers, phase), tape,
+                      origin=str(from_) if from_ else None)
+    outcome.runner.close()
+    if record:
+        tape.save(record, {"settings": run_settings.public()})
+        typer.echo(f"recording written to {record}", err=True)
+    write_outputs(outcome.result, outcome.registry, output, report)
+    raise typer.Exit(exit_code(outcome.result, fail_on))
+
+
+@app.command("list")
+@handle_errors
+def list_checks(output: str = typer.Option("table", "-o", "--output", help="table or json.")):
+    """List every check with its phase, severity, tags and whether it can be fixed."""
+    _validate_choice(output, ("table", "json"), "-o")
+    registry = _registry()
+    rows = [{"id": c.id, "title": c.title, "area": c.area, "phases": list(c.phases),
+             "severity": c.severity.value, "tags": sorted(c.tags),
+             "fixable": c.id in registry.remediations}
+            for c in sorted(registry.checks.values(), key=lambda c: (c.area, c.id))]
+    if output == "json":
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['id']:40} {','.join(row['phases']):24} {row['severity']:9} "
+                   f"{'fixable' if row['fixable'] else '-':8} {row['title']}")
+
+
+@app.command()
+@handle_errors
+def explain(check_id: str = typer.Argument(..., help="A check id, as `kfdoctor list` shows.")):
+    """Show a check's documentation: why it matters and the manual fix."""
+    from ..engine.registry import suggest
+    from ..sources.errors import ConfigError
+
+    registry = _registry()
+    spec = registry.checks.get(check_id)
+    if spec is None:
+        raise ConfigError(f"unknown check id {check_id!r}{suggest(check_id, registry.checks)}")
+    typer.echo(f"{spec.id}  ({', '.join(spec.phases)}, severity {spec.severity.value}, tags "
+               f"{', '.join(sorted(spec.tags)) or '-'})\n")
+    typer.echo(spec.doc)
+    fix = registry.remediations.get(check_id)
+    typer.echo(f"\n## kfdoctor fix\n{fix.doc if fix else 'No automatic fix: follow the manual fix.'}"
+               + (f"\n(risk: {fix.risk})" if fix else ""))
+
+
+@app.command()
+@handle_errors
+def demo(report: Path = typer.Option(Path("kfdoctor-report.html"), "--report",
+                                     help="Where to write the HTML report.")):
+    """Diagnose a recorded broken JARVICE Kubeflow job shipped with kfdoctor."""
+    from importlib.resources import files
+
+    from ..run import Selection, execute
+    from ..settings import Settings
+    from ..sources.tape import Tape
+
+    recording = Path(str(files("kfdoctor.examples") / "broken-job"))
+    tape = Tape.load(recording)
+    settings = Settings().merged(tape.manifest.get("settings", {}))
+    outcome = execute(settings, Selection(), tape, origin="examples/broken-job")
+    outcome.runner.close()
+    write_outputs(outcome.result, outcome.registry, "table", report)
+    raise typer.Exit(exit_code(outcome.result, "fail"))
+
+
+@app.command("report")
+@handle_errors
+def report_cmd(results: Path = typer.Argument(..., help="A results JSON file of kfdoctor check."),
+               output: Path = typer.Option(..., "-o", "--output", help="The HTML file to write.")):
+    """Render a saved run (kfdoctor check -o json) as an HTML report."""
+    from ..engine.results import ResultsError, RunResult
+    from ..reporting.writers import render
+
+    try:
+        data = json.loads(results.read_text())
+    except OSError as error:
+        raise ResultsError(f"{results}: {error.strerror or error}") from None
+    except ValueError as error:
+        raise ResultsError(f"{results}: not JSON ({error})") from None
+    output.write_text(render("html", RunResult.from_dict(data), _registry()), encoding="utf-8")
+    typer.echo(f"report written to {output}", err=True)
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""The check engine: registry, fixtures, selection and the runner."""

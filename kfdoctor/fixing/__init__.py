@@ -1,0 +1,1 @@
+"""Fix runs: plans, preview, backup journal, apply, verify, undo."""

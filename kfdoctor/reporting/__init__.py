@@ -1,0 +1,1 @@
+"""Writers that render one RunResult: terminal, JSON, HTML, JUnit, Markdown, Prometheus."""

@@ -1,0 +1,65 @@
+"""One diagnostic run: select checks, read the sources (live, recording or replay), judge."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from . import __version__
+from .engine.fixtures import FixtureFailed
+from .engine.plugins import load_registry
+from .engine.registry import Registry
+from .engine.results import RunResult, result_rows
+from .engine.runner import Runner
+from .engine.selection import select
+from .settings import Settings
+from .sources.errors import ConfigError
+from .sources.tape import Tape
+
+
+@dataclass
+class Selection:
+    ids: list[str] = field(default_factory=list)
+    keyword: str | None = None
+    markers: str | None = None
+    phase: str = "all"
+
+
+@dataclass
+class Outcome:
+    result: RunResult
+    runner: Runner
+    registry: Registry
+
+
+def source_description(settings: Settings, tape: Tape, origin: str | None) -> dict:
+    if tape.replaying:
+        return {"mode": "bundle", "path": origin, "recorded_at": tape.manifest.get("created_at")}
+    return {"mode": "live", "kubeconfig": settings.kubeconfig, "context": settings.context,
+            "keycloak_url": settings.keycloak_url, "realm": settings.effective_realm,
+            "job": settings.job}
+
+
+def execute(settings: Settings, selection: Selection, tape: Tape, origin: str | None = None,
+            registry: Registry | None = None,
+            on_progress: Callable[[int, int, str], None] | None = None) -> Outcome:
+    """Run the selected checks; raises ConfigError when a source was configured wrongly."""
+    registry = registry or load_registry()
+    checks = select(registry.checks, selection.ids, selection.keyword, selection.markers,
+                    selection.phase)
+    started = datetime.now(timezone.utc)
+    clock = time.monotonic()
+    runner = Runner(registry, {"settings": settings, "tape": tape},
+                    timeout=settings.check_timeout, on_progress=on_progress)
+    runner.prefetch(checks)
+    bad_input = [e.error for e in runner.session.failures().values()
+                 if isinstance(e, FixtureFailed) and isinstance(e.error, ConfigError)]
+    if bad_input:
+        runner.close()
+        raise bad_input[0]
+    runs = runner.run(checks)
+    result = RunResult(selection.phase, started.isoformat(timespec="seconds"),
+                       round(time.monotonic() - clock, 3), source_description(settings, tape, origin),
+                       result_rows(runs, registry), __version__)
+    return Outcome(result, runner, registry)

@@ -1,0 +1,1 @@
+"""Remediations, one module per check id."""

@@ -1,0 +1,1 @@
+"""Remediations of the keycloak checks."""

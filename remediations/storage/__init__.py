@@ -1,0 +1,1 @@
+"""Remediations of the storage checks."""

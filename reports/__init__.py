@@ -1,0 +1,1 @@
+"""Jinja templates and static assets of the reports."""
