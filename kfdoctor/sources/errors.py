@@ -31,5 +31,9 @@ class Forbidden(SourceError):
         self.grant = grant
 
 
+class Conflict(SourceError):
+    """The object changed since it was read (409 Conflict, or a before-state that no longer holds)."""
+
+
 class NotRecorded(SourceError):
     """Replaying a recording that does not hold this read."""

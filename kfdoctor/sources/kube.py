@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import AuthFailed, ConfigError, Forbidden, NotFound, SourceError, Unreachable
+from .errors import AuthFailed, ConfigError, Conflict, Forbidden, NotFound, SourceError, Unreachable
 from .kinds import VERSIONED_GROUPS, Kind
 from .tape import Tape
 
@@ -86,18 +86,22 @@ class KubeSource:
             return self
         self._client = api_client(self.options)
         try:
-            self.server_version = self.tape.read("kube", "version", {},
-                                                 lambda: self._get("/version"))
+            self.server_version = self.tape.read("kube", "version", {}, self._version)
         except (Unreachable, AuthFailed) as error:
             raise ConfigError(f"Kubernetes API server {self.host}: {error}") from None
         return self
+
+    def _version(self) -> dict:
+        """GET /version with the connect timeout as the whole budget: fail fast when unreachable."""
+        timeout = self.options.connect_timeout
+        return self._call("GET", "/version", timeout=(timeout, timeout))
 
     @property
     def host(self) -> str:
         return self._client.configuration.host if self._client else "(recording)"
 
     def _call(self, method: str, path: str, query: list | None = None, body: Any = None,
-              raw: bool = False) -> Any:
+              raw: bool = False, timeout: tuple[float, float] | None = None) -> Any:
         from urllib3.exceptions import HTTPError
 
         if self._client is None:
@@ -114,7 +118,7 @@ class KubeSource:
         try:
             response = self._client.call_api(
                 method, url, header_params=headers, body=body,
-                _request_timeout=(self.options.connect_timeout, self.options.read_timeout))
+                _request_timeout=timeout or (self.options.connect_timeout, self.options.read_timeout))
         except HTTPError as error:
             raise Unreachable(f"unreachable: {type(error).__name__}: {_short(error)}") from None
         data = response.read().decode("utf-8", "replace")
@@ -183,9 +187,17 @@ class KubeSource:
 
     # -- writes (remediations, node probe): never recorded, refused when replaying ----------
     def write(self, method: str, path: str, body: Any = None, dry_run: bool = False) -> Any:
+        """A change (server-side dry run with ``dry_run``); a merge patch or PUT carrying
+        ``metadata.resourceVersion`` fails with Conflict (409) if the object changed since."""
         if self.tape.replaying:
             raise SourceError("cannot change the cluster while replaying a recording")
         return self._call(method, path, [("dryRun", "All")] if dry_run else None, body)
+
+    def read_fresh(self, path: str) -> Any:
+        """GET one object now, bypassing the tape (a remediation's before-state and re-reads)."""
+        if self.tape.replaying:
+            raise SourceError("cannot read the live cluster while replaying a recording")
+        return self._get(path)
 
 
 def _short(error: BaseException) -> str:
@@ -204,6 +216,8 @@ def _api_error(status: int, reason: str, body: str, method: str, path: str) -> S
         return forbidden(message, method, path)
     if status == 404:
         return NotFound(f"{path}: not found")
+    if status == 409:
+        return Conflict(f"{method} {path}: 409 Conflict: {message}")
     return SourceError(f"{method} {path}: {status} {message}")
 
 
