@@ -43,14 +43,17 @@ def source_description(settings: Settings, tape: Tape, origin: str | None) -> di
 
 def execute(settings: Settings, selection: Selection, tape: Tape, origin: str | None = None,
             registry: Registry | None = None,
-            on_progress: Callable[[int, int, str], None] | None = None) -> Outcome:
-    """Run the selected checks; raises ConfigError when a source was configured wrongly."""
+            on_progress: Callable[[int, int, str], None] | None = None,
+            values: dict | None = None) -> Outcome:
+    """Run the selected checks; raises ConfigError when a source was configured wrongly.
+
+    ``values`` injects more fixture values (e.g. ``fix_options`` for a fix run)."""
     registry = registry or load_registry()
     checks = select(registry.checks, selection.ids, selection.keyword, selection.markers,
                     selection.phase)
     started = datetime.now(timezone.utc)
     clock = time.monotonic()
-    runner = Runner(registry, {"settings": settings, "tape": tape},
+    runner = Runner(registry, {**(values or {}), "settings": settings, "tape": tape},
                     timeout=settings.check_timeout, on_progress=on_progress)
     runner.prefetch(checks)
     bad_input = [e.error for e in runner.session.failures().values()
