@@ -39,6 +39,8 @@ class Settings:
     probe_password: str = field(default="", repr=False)
     probe_model: str | None = None
     check_timeout: float = 30.0
+    # [[suppress]] entries of the config file (kfdoctor.suppress.Suppressions); never recorded
+    suppressions: object = field(default=None, repr=False, compare=False)
 
     @property
     def effective_realm(self) -> str | None:
@@ -50,12 +52,13 @@ class Settings:
 
     def public(self) -> dict:
         """The settings without secrets (what a recording keeps)."""
-        return {k: v for k, v in asdict(self).items() if k not in SECRET_FIELDS}
+        return {k: v for k, v in asdict(self).items()
+                if k not in SECRET_FIELDS and k != "suppressions"}
 
     def merged(self, recorded: dict) -> "Settings":
         """These settings, filling unset fields from a recording's settings."""
         defaults = Settings()
         updates = {f.name: recorded[f.name] for f in fields(self)
-                   if f.name in recorded and f.name not in SECRET_FIELDS
+                   if f.name in recorded and f.name not in SECRET_FIELDS + ("suppressions",)
                    and getattr(self, f.name) == getattr(defaults, f.name)}
         return Settings(**{**asdict(self), **updates})
