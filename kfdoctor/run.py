@@ -51,6 +51,8 @@ def execute(settings: Settings, selection: Selection, tape: Tape, origin: str | 
     registry = registry or load_registry()
     checks = select(registry.checks, selection.ids, selection.keyword, selection.markers,
                     selection.phase)
+    if settings.suppressions:
+        settings.suppressions.validate(registry.checks)
     started = datetime.now(timezone.utc)
     clock = time.monotonic()
     runner = Runner(registry, {**(values or {}), "settings": settings, "tape": tape},
@@ -62,7 +64,10 @@ def execute(settings: Settings, selection: Selection, tape: Tape, origin: str | 
         runner.close()
         raise bad_input[0]
     runs = runner.run(checks)
+    rows = result_rows(runs, registry)
+    if settings.suppressions:   # mark suppressed rows; expired and stale entries become rows
+        rows += settings.suppressions.apply(rows, [c.id for c in checks])
     result = RunResult(selection.phase, started.isoformat(timespec="seconds"),
                        round(time.monotonic() - clock, 3), source_description(settings, tape, origin),
-                       result_rows(runs, registry), __version__)
+                       rows, __version__)
     return Outcome(result, runner, registry)
