@@ -1,0 +1,4 @@
+"""python -m kfdoctor"""
+from kfdoctor.cli.main import run
+
+run()
