@@ -91,6 +91,12 @@ class KeycloakSource:
         return self.tape.read("keycloak", "get", {"path": full, "params": params},
                               lambda: self._get(full, params))
 
+    def get_url(self, path: str, **params: Any) -> Any:
+        """GET any path of the server, e.g. ``admin/realms/master/...`` (the admin's own realm) or
+        ``realms/<realm>/protocol/openid-connect/userinfo`` (who the admin is)."""
+        return self.tape.read("keycloak", "get", {"path": path, "params": params},
+                              lambda: self._get(path, params))
+
     def get_all(self, path: str, **params: Any) -> list:
         """Every item of a paginated collection (first/max), one request per page."""
         full = f"admin/realms/{self.realm}/{path}"
