@@ -35,6 +35,7 @@ class Settings:
     node_probe: bool = False
     node_probe_image: str = "busybox:1.36"
     node_probe_timeout: float = 60.0
+    node_probe_namespace: str = "kube-system"   # where the probe pods run (node agents live there)
     probe_user: str | None = None
     probe_password: str = field(default="", repr=False)
     probe_model: str | None = None
