@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from ..config import build_settings
+from .layering import layer
 
 P = inspect.Parameter
 
@@ -39,9 +39,13 @@ SOURCE_PARAMS = [
     _option("probe_user", Optional[str], None, "--probe-user", help="User for the login probe (password in $KFDOCTOR_PROBE_PASSWORD)."),
     _option("probe_model", Optional[str], None, "--probe-model", help="InferenceService to load in the login probe."),
     _option("check_timeout", Optional[float], None, "--timeout", help="Seconds each check may take [30]."),
+    _option("probe_password_file", Optional[Path], None, "--probe-password-file", help="File holding the probe user's password (else $KFDOCTOR_PROBE_PASSWORD)."),
+    _option("config", Optional[Path], None, "--config", help="Config file (default: $KFDOCTOR_CONFIG, ./kfdoctor.toml); every option may also come from $KFDOCTOR_<OPTION>."),
+    _option("no_suppress", bool, False, "--no-suppress", help="Ignore the config file's [[suppress]] entries."),
 ]
 SECRET_FILE_OPTIONS = {"keycloak_password_file": "keycloak_password",
-                       "jarvice_apikey_file": "jarvice_apikey"}
+                       "jarvice_apikey_file": "jarvice_apikey",
+                       "probe_password_file": "probe_password"}
 
 
 def with_source_options(command):
@@ -56,11 +60,8 @@ def with_source_options(command):
     @functools.wraps(command)
     def wrapper(**kwargs):
         given = {p.name: kwargs.pop(p.name) for p in SOURCE_PARAMS}
-        files = {SECRET_FILE_OPTIONS[k]: str(v) if v else None
-                 for k, v in given.items() if k in SECRET_FILE_OPTIONS}
-        options = {k: v for k, v in given.items() if k not in SECRET_FILE_OPTIONS}
-        options = {k: (v or None) if isinstance(v, bool) else v for k, v in options.items()}
-        kwargs["settings"] = lambda replaying=False: build_settings(options, files, replaying)
+        # command line, then $KFDOCTOR_*, then kfdoctor.toml, then defaults (kfdoctor/configfile.py)
+        kwargs["settings"] = layer(command, given, kwargs)
         return command(**kwargs)
 
     wrapper.__signature__ = signature.replace(parameters=own + SOURCE_PARAMS)
