@@ -24,11 +24,22 @@ class SettingsFor:
         return self.effective.settings(replaying)
 
 
+def _context():
+    """The running command's click context (typer >= 0.2x vendors click as typer._click)."""
+    try:
+        from typer._click.globals import get_current_context
+        ctx = get_current_context(silent=True)
+    except ImportError:  # pragma: no cover - older typer on the real click
+        ctx = None
+    if ctx is None:
+        import click
+        ctx = click.get_current_context(silent=True)
+    return ctx
+
+
 def _keys(names: list[str]) -> dict[str, str]:
     """Parameter name -> config key (the long flag without dashes, else the name)."""
-    import click
-
-    ctx = click.get_current_context(silent=True)
+    ctx = _context()
     keys = {}
     params = {p.name: p for p in ctx.command.params} if ctx else {}
     for name in names:
@@ -40,13 +51,10 @@ def _keys(names: list[str]) -> dict[str, str]:
 
 def _given(name: str, value: Any) -> bool:
     """Was the option given on the command line? (no click context: any non-default value)"""
-    import click
-    from click.core import ParameterSource
-
-    ctx = click.get_current_context(silent=True)
+    ctx = _context()
     if ctx is not None and name in ctx.params:
-        return ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE,
-                                                  ParameterSource.PROMPT)
+        source = ctx.get_parameter_source(name)
+        return getattr(source, "name", "") in ("COMMANDLINE", "PROMPT")
     return value is not None and value is not False
 
 
