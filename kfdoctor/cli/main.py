@@ -159,5 +159,12 @@ def report_cmd(results: Path = typer.Argument(..., help="A results JSON file of 
     typer.echo(f"report written to {output}", err=True)
 
 
+from .config_cmd import config_app  # noqa: E402
+from .rbac import rbac  # noqa: E402
+
+app.add_typer(config_app, name="config")
+app.command("rbac")(rbac)
+
+
 def run() -> None:
     app()
