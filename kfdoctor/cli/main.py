@@ -164,6 +164,8 @@ from .rbac import rbac  # noqa: E402
 
 app.add_typer(config_app, name="config")
 app.command("rbac")(rbac)
+from .fix import fix as _fix  # noqa: E402
+app.command("fix")(_fix)
 
 
 def run() -> None:
