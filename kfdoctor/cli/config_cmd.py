@@ -25,7 +25,7 @@ def _toml(value) -> str:
 @config_app.command("show")
 @handle_errors
 @with_source_options
-def show(output: str = typer.Option("table", "-o", "--output", help="table or json."),
+def show(output: str = typer.Option("table", "-o", "--format", help="table or json."),
          settings=None):
     """Print every option's effective value (secrets masked) and its origin: default, file,
     env or cli."""
