@@ -66,6 +66,7 @@ def check(ids: Optional[List[str]] = IDS,
     """Run the checks and report their findings."""
     from ..run import Selection, execute
     from ..sources.tape import Tape
+    from .progress import RunProgress
 
     _validate_choice(fail_on, FAIL_ON, "--fail-on")
     if from_ and record:
@@ -74,8 +75,10 @@ def check(ids: Optional[List[str]] = IDS,
     run_settings = settings(replaying=tape.replaying)
     if tape.replaying:
         run_settings = run_settings.merged(tape.manifest.get("settings", {}))
-    outcome = execute(run_settings, Selection(list(ids or []), keyword, markers, phase), tape,
-                      origin=str(from_) if from_ else None)
+    with RunProgress.for_output(output) as progress:   # stderr, on a terminal only
+        progress.watch(tape)
+        outcome = execute(run_settings, Selection(list(ids or []), keyword, markers, phase), tape,
+                          origin=str(from_) if from_ else None, on_progress=progress.on_progress)
     outcome.runner.close()
     if record:
         tape.save(record, {"settings": run_settings.public()})
@@ -169,4 +172,7 @@ app.command("fix")(_fix)
 
 
 def run() -> None:
+    from .completion import prefer_login_shell
+
+    prefer_login_shell(sys.argv)   # --install-completion: the shell of $SHELL
     app()
