@@ -225,7 +225,16 @@ def forbidden(message: str, method: str, path: str) -> Forbidden:
     """A Forbidden error naming the missing permission and the kubectl command that grants it."""
     from ..engine.registry import KubeRead
 
-    parts = path.strip("/").split("/")
+    parts = path.split("?")[0].strip("/").split("/")
+    resource_path = (parts[0] == "api" and len(parts) >= 3) or (parts[0] == "apis" and len(parts) >= 4)
+    if not resource_path:      # /version, /apis/<group>: discovery, a non-resource URL
+        permission = f"get {path}"
+        name = "kfdoctor-discovery"
+        grant = (f"kubectl create clusterrole {name} --verb=get --non-resource-url={path} && "
+                 f"kubectl create clusterrolebinding {name} --clusterrole={name} "
+                 "--serviceaccount=<namespace>:<name>")
+        return Forbidden(f"forbidden: {permission} ({message}); grant it with: {grant}",
+                         permission, grant)
     group = "" if parts[0] == "api" else parts[1]
     rest = parts[2:] if parts[0] == "api" else parts[3:]
     if rest[:1] == ["namespaces"] and len(rest) > 2:
@@ -236,5 +245,6 @@ def forbidden(message: str, method: str, path: str) -> Forbidden:
             "PUT": "update", "DELETE": "delete"}.get(method, method.lower())
     read = KubeRead(verb, group, resource, subresource=subresource)
     permission = f"{verb} {read.full_resource}" + (f".{group}" if group else "")
-    return Forbidden(f"forbidden: {permission} ({message})", permission,
-                     read.kubectl_grant())
+    grant = read.kubectl_grant()
+    return Forbidden(f"forbidden: {permission} ({message}); grant it with: {grant}", permission,
+                     grant)
