@@ -35,8 +35,11 @@ def _invoke(spec: CheckSpec, scope: FixtureScope, params: dict) -> list[Finding]
     except Skipped as skipped:
         return [Finding(Status.SKIP, _check_resource(spec), skipped.reason)]
     except FixtureFailed as failed:
-        return [Finding(Status.ERROR, _check_resource(spec), str(failed),
-                        {"root_cause": failed.name, "error": describe(failed.error)})]
+        evidence = {"root_cause": failed.name, "error": describe(failed.error)}
+        for attr in ("permission", "grant"):       # a Forbidden read: what to grant, and how
+            if getattr(failed.error, attr, ""):
+                evidence[attr] = getattr(failed.error, attr)
+        return [Finding(Status.ERROR, _check_resource(spec), str(failed), evidence)]
     except Exception as error:  # noqa: BLE001 - a crashing check is an error finding
         return [Finding(Status.ERROR, _check_resource(spec),
                         f"the check raised {type(error).__name__}: {describe(error)}")]
