@@ -94,10 +94,14 @@ class Tape:
 
     @classmethod
     def load(cls, folder: Path) -> "Tape":
-        """A replaying tape from a recording folder; ConfigError when it is not one."""
+        """A replaying tape from a recording folder or a bundle (folder or .tar.gz)."""
         folder = Path(folder)
         if not folder.exists():
             raise ConfigError(f"--from {folder}: no such file or folder")
+        from ..bundle.archive import open_bundle, recording_folder
+        if folder.is_file():
+            return open_bundle(folder)
+        folder = recording_folder(folder)
         try:
             manifest = json.loads((folder / MANIFEST_FILE).read_text())
             reads = json.loads((folder / READS_FILE).read_text())
