@@ -104,6 +104,7 @@ class RemediationSpec:
     check: str
     func: Callable
     risk: str = "low"                  # "low", "medium" or "disruptive"
+    writes: tuple[KubeRead, ...] = ()  # what its plans may read fresh and change (`kfdoctor rbac`)
 
     @property
     def title(self) -> str:
@@ -172,13 +173,15 @@ def fixture(func: Callable | None = None, *, name: str | None = None, scope: str
     return mark(func) if func is not None else mark
 
 
-def remediation(check_id: str, risk: str = "low"):
-    """Mark a function as the remediation of ``check_id``; it returns a Plan, it never acts."""
+def remediation(check_id: str, risk: str = "low", writes: Iterable[KubeRead] = ()):
+    """Mark a function as the remediation of ``check_id``; it returns a Plan, it never acts.
+
+    ``writes`` declares the Kubernetes permissions its plans use (e.g. get + patch storageclasses)."""
     if risk not in RISKS:
         raise ValueError(f"risk must be among {RISKS}, got {risk!r}")
 
     def mark(func: Callable) -> Callable:
-        setattr(func, SPEC_ATTR, RemediationSpec(check_id, func, risk))
+        setattr(func, SPEC_ATTR, RemediationSpec(check_id, func, risk, tuple(writes)))
         return func
     return mark
 
