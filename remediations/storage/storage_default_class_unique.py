@@ -1,5 +1,5 @@
 """Make one StorageClass the only cluster default."""
-from kfdoctor import remediation
+from kfdoctor import KubeRead, remediation
 from kfdoctor.fixing import KubePatch, Plan
 
 from kfdoctor.checks.storage.storage_default_class_unique import DEFAULT_ANNOTATIONS, is_default
@@ -7,7 +7,9 @@ from kfdoctor.checks.storage.storage_default_class_unique import DEFAULT_ANNOTAT
 ANNOTATION = DEFAULT_ANNOTATIONS[0]
 
 
-@remediation("storage_default_class_unique", risk="medium")
+@remediation("storage_default_class_unique", risk="medium",
+             writes=[KubeRead("get", "storage.k8s.io", "storageclasses", namespaced=False),
+                     KubeRead("patch", "storage.k8s.io", "storageclasses", namespaced=False)])
 def make_one_default_class(finding, storage_classes, fix_options):
     """Make the StorageClass named by --default-class the only default.
 
