@@ -71,7 +71,7 @@ def test_unknown_option_is_a_usage_error():
 
 def test_json_output_is_exactly_the_schema_and_exit_code_follows_fail_on(tmp_path):
     failing = recording_of(tmp_path, "no default class")
-    proc = kfdoctor("check", "--from", str(failing), "-o", "json")
+    proc = kfdoctor("check", "storage_default_class_unique", "--from", str(failing), "-o", "json")
     assert proc.returncode == 1
     data = json.loads(proc.stdout)  # nothing else on stdout
     assert data["schema"] == SCHEMA
@@ -87,19 +87,19 @@ def test_json_output_is_exactly_the_schema_and_exit_code_follows_fail_on(tmp_pat
 
 def test_warnings_fail_only_with_fail_on_warn(tmp_path):
     warning = recording_of(tmp_path, "two default classes (old beta annotation counts too)")
-    assert kfdoctor("check", "--from", str(warning), "-o", "json").returncode == 0
-    assert kfdoctor("check", "--from", str(warning), "--fail-on", "warn").returncode == 1
-    assert_one_clear_line(kfdoctor("check", "--from", str(warning), "--fail-on", "never"), 2,
+    assert kfdoctor("check", "storage_default_class_unique", "--from", str(warning), "-o", "json").returncode == 0
+    assert kfdoctor("check", "storage_default_class_unique", "--from", str(warning), "--fail-on", "warn").returncode == 1
+    assert_one_clear_line(kfdoctor("check", "storage_default_class_unique", "--from", str(warning), "--fail-on", "never"), 2,
                           "--fail-on must be one of")
 
 
 def test_plain_text_when_piped_and_report_renders_a_saved_run(tmp_path):
     failing = recording_of(tmp_path, "no default class")
-    proc = kfdoctor("check", "--from", str(failing))
+    proc = kfdoctor("check", "storage_default_class_unique", "--from", str(failing))
     assert proc.stdout.startswith("FAIL  storage_default_class_unique")
     assert "\x1b[" not in proc.stdout  # no terminal styling when piped
     results = tmp_path / "results.json"
-    results.write_text(kfdoctor("check", "--from", str(failing), "-o", "json").stdout)
+    results.write_text(kfdoctor("check", "storage_default_class_unique", "--from", str(failing), "-o", "json").stdout)
     html = tmp_path / "report.html"
     proc = kfdoctor("report", str(results), "-o", str(html))
     assert proc.returncode == 0, proc.stderr
