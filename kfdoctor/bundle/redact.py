@@ -226,7 +226,7 @@ class Redactor:
         return self.mark(kind, value)
 
     def _secret_value(self, value: Any, encoded: bool) -> Any:
-        if not isinstance(value, str) or value == "":
+        if not isinstance(value, str) or value == "" or MARK_RE.fullmatch(value):
             return value
         (self._learn_b64 if encoded else self.learn)(value, "secret-data")
         return self.mark("secret-data", value)
@@ -240,8 +240,9 @@ class Redactor:
                 "kubectl.kubernetes.io/last-applied-configuration" in annotations:
             annotations = dict(annotations)
             value = annotations["kubectl.kubernetes.io/last-applied-configuration"]
-            annotations["kubectl.kubernetes.io/last-applied-configuration"] = \
-                self.mark("secret-data", value)
+            if not (isinstance(value, str) and MARK_RE.fullmatch(value)):
+                annotations["kubectl.kubernetes.io/last-applied-configuration"] = \
+                    self.mark("secret-data", value)
             meta["annotations"] = annotations
         return self.data(meta)
 
@@ -259,9 +260,17 @@ class Redactor:
         return re.sub(r"([^=;,\s]+=)([^;,\s]+)", one, value)
 
     # -- a final pass over what is about to be written ----------------------------------------
-    def scrub(self, value: Any) -> Any:
-        """``value`` with every known secret replaced (text redaction of every string)."""
-        return self.data(value)
+    def known_only(self, text: str) -> str:
+        """``text`` with only the secrets learned so far replaced (for rendered pages)."""
+        pattern = self._known_pattern()
+        if pattern is None or not isinstance(text, str):
+            return text
+        return _outside_markers(text, lambda part: pattern.sub(
+            lambda m: self.mark(self._known.get(m.group(0), "known-secret"), m.group(0)), part))
+
+    @property
+    def learned(self) -> int:
+        return len(self._known)
 
 
 def walk_markers(value: Any, path: str = "$") -> Iterator[tuple[str, str]]:
