@@ -9,6 +9,7 @@ from typing import List, Optional
 import typer
 
 from .errors import handle_errors
+from .outputs import STDOUT_FORMATS, with_output_files, write_output_files
 from .source_options import with_source_options
 
 app = typer.Typer(name="kfdoctor", no_args_is_help=True, pretty_exceptions_enable=False,
@@ -30,14 +31,12 @@ def exit_code(result, fail_on: str) -> int:
     return 1 if any(r["status"] in levels for r in result.counted()) else 0
 
 
-def write_outputs(result, registry, output: str, report: Optional[Path]) -> None:
-    """Results on stdout in the chosen format; the HTML report to its file."""
+def write_outputs(result, registry, output: str, report: Optional[Path], outputs=None) -> None:
+    """Results on stdout in the chosen format; the HTML report and other files to theirs."""
     from ..reporting.terminal import write_table
     from ..reporting.writers import render
 
-    if report is not None:
-        report.write_text(render("html", result, registry), encoding="utf-8")
-        typer.echo(f"report written to {report}", err=True)
+    write_output_files(result, registry, outputs, report)
     if output == "table":
         write_table(result, sys.stdout)
     else:
@@ -53,22 +52,24 @@ def _validate_choice(value: str, choices, option: str) -> None:
 @app.command()
 @handle_errors
 @with_source_options
+@with_output_files
 def check(ids: Optional[List[str]] = IDS,
           phase: str = typer.Option("all", "--phase", help="pre-launch, post-launch or all."),
           keyword: Optional[str] = typer.Option(None, "-k", help="Expression over check ids."),
           markers: Optional[str] = typer.Option(None, "-m", help="Expression over tags."),
           from_: Optional[Path] = typer.Option(None, "--from", help="Replay a recording or bundle."),
           record: Optional[Path] = typer.Option(None, "--record", help="Record every read into DIR."),
-          output: str = typer.Option("table", "-o", "--output", help="table, json or html."),
+          output: str = typer.Option("table", "-o", "--output", help="table, json, html, junit, markdown or prometheus."),
           report: Optional[Path] = typer.Option(None, "--report", help="Also write an HTML report."),
           fail_on: str = typer.Option("fail", "--fail-on", help="warn or fail."),
-          settings=None):
+          settings=None, outputs=None):
     """Run the checks and report their findings."""
     from ..run import Selection, execute
     from ..sources.tape import Tape
     from .progress import RunProgress
 
     _validate_choice(fail_on, FAIL_ON, "--fail-on")
+    _validate_choice(output, STDOUT_FORMATS, "-o")
     if from_ and record:
         _validate_choice("both", ("one",), "--from and --record")
     tape = Tape.load(from_) if from_ else Tape("record" if record else "live")
@@ -83,7 +84,7 @@ def check(ids: Optional[List[str]] = IDS,
     if record:
         tape.save(record, {"settings": run_settings.public()})
         typer.echo(f"recording written to {record}", err=True)
-    write_outputs(outcome.result, outcome.registry, output, report)
+    write_outputs(outcome.result, outcome.registry, output, report, outputs)
     raise typer.Exit(exit_code(outcome.result, fail_on))
 
 
@@ -144,22 +145,11 @@ def demo(report: Path = typer.Option(Path("kfdoctor-report.html"), "--report",
     raise typer.Exit(exit_code(outcome.result, "fail"))
 
 
-@app.command("report")
-@handle_errors
-def report_cmd(results: Path = typer.Argument(..., help="A results JSON file of kfdoctor check."),
-               output: Path = typer.Option(..., "-o", "--output", help="The HTML file to write.")):
-    """Render a saved run (kfdoctor check -o json) as an HTML report."""
-    from ..engine.results import ResultsError, RunResult
-    from ..reporting.writers import render
+from .report import report as _report  # noqa: E402
+from .bundle import bundle as _bundle  # noqa: E402
 
-    try:
-        data = json.loads(results.read_text())
-    except OSError as error:
-        raise ResultsError(f"{results}: {error.strerror or error}") from None
-    except ValueError as error:
-        raise ResultsError(f"{results}: not JSON ({error})") from None
-    output.write_text(render("html", RunResult.from_dict(data), _registry()), encoding="utf-8")
-    typer.echo(f"report written to {output}", err=True)
+app.command("report")(_report)
+app.command("bundle")(_bundle)
 
 
 from .config_cmd import config_app  # noqa: E402
