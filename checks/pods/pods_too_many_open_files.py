@@ -56,14 +56,16 @@ def pods_too_many_open_files(restarting_containers, restarting_logs, live_job):
         state = ("in CrashLoopBackOff" if any(r.crash_looping for r, _, _ in items)
                  else "restarting" if not all(r.ready for r, _, _ in items) else "recovered")
         watcher = any(w in line.lower() for w in WATCHER_WORDS)
+        node_name = (restart.pod.get("spec") or {}).get("nodeName")
+        node = f" ({node_name})" if node_name else ""
         evidence = {"containers": {r.container: {"restarts": r.restarts, "waiting": r.waiting_reason,
                                                  "exit_code": r.exit_code, "source": s, "line": ln}
                                    for r, s, ln in items},
-                    "inotify_context": watcher}
+                    "inotify_context": watcher, "node": node_name}
         message = (f"pod {restart.namespace}/{restart.pod_name} ({names}) is {state} after "
                    f"{max(r.restarts for r, _, _ in items)} restarts; its last {source} says "
                    f"\"{line}\"; expected no inotify exhaustion: raise the fs.inotify limits of its "
-                   "host node")
+                   f"host node{node}")
         if not watcher:
             message += " (or the open-file limit, ulimit -n, if no file watcher is involved)"
         judge = warn if state == "recovered" else fail
