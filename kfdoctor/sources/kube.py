@@ -191,6 +191,8 @@ class KubeSource:
         ``metadata.resourceVersion`` fails with Conflict (409) if the object changed since."""
         if self.tape.replaying:
             raise SourceError("cannot change the cluster while replaying a recording")
+        if dry_run and method == "DELETE" and isinstance(body, dict):
+            body = {**body, "dryRun": ["All"]}   # a DELETE body's options override the query
         return self._call(method, path, [("dryRun", "All")] if dry_run else None, body)
 
     def read_fresh(self, path: str) -> Any:
