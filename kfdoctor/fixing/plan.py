@@ -69,9 +69,9 @@ def merge_patch(changes: list["Change"], to: str) -> dict:
     return patch
 
 
-def same(a: Any, b: Any) -> bool:
-    """Equal values; absent, null and '' count as the same (Keycloak attributes, annotations)."""
-    if a in (None, "") and b in (None, ""):
+def same(a: Any, b: Any, loose: bool = False) -> bool:
+    """Equal values; with ``loose``, absent, null and '' count as the same (Keycloak attributes)."""
+    if loose and a in (None, "") and b in (None, ""):
         return True
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
@@ -110,14 +110,14 @@ def _current(changes: list[Change], obj: Any) -> dict:
     return {path_text(c.path): get_path(obj, c.path) for c in changes}
 
 
-def _holds(changes: list[Change], obj: Any, which: str) -> bool:
-    return all(same(get_path(obj, c.path), getattr(c, which)) for c in changes)
+def _holds(changes: list[Change], obj: Any, which: str, loose: bool = False) -> bool:
+    return all(same(get_path(obj, c.path), getattr(c, which), loose) for c in changes)
 
 
-def _differences(changes: list[Change], obj: Any, which: str) -> str:
+def _differences(changes: list[Change], obj: Any, which: str, loose: bool = False) -> str:
     return "; ".join(f"{path_text(c.path)} is {show(get_path(obj, c.path))}, not "
                      f"{show(getattr(c, which))}" for c in changes
-                     if not same(get_path(obj, c.path), getattr(c, which)))
+                     if not same(get_path(obj, c.path), getattr(c, which), loose))
 
 
 @dataclass
@@ -233,6 +233,9 @@ class KubePatch(Action):
                            f"{planned} -> {version})" + (
                                f": {_differences(self.changes, live, 'before')}"
                                if not _holds(self.changes, live, "before") else ""))
+        if version != self.resource_version and not _holds(self.changes, live, "before"):
+            raise Conflict(f"{self.where} was changed by an earlier plan of this run: "
+                           f"{_differences(self.changes, live, 'before')}")
         return Captured({"fields": _current(self.changes, live), "resourceVersion": version})
 
     def apply(self, ctx, captured: Captured) -> Any:
@@ -304,8 +307,11 @@ class KubeCreate(Action):
 
     def apply(self, ctx, captured: Captured) -> Any:
         path = self._path(ctx, name=False)
-        ctx.kube.write("POST", path, self.object, dry_run=True)
-        created = ctx.kube.write("POST", path, self.object)
+        body = dict(self.object)
+        parts = path.strip("/").split("/")
+        body["apiVersion"] = parts[1] if parts[0] == "api" else f"{parts[1]}/{parts[2]}"
+        ctx.kube.write("POST", path, body, dry_run=True)
+        created = ctx.kube.write("POST", path, body)
         return {"uid": created["metadata"].get("uid"),
                 "resourceVersion": created["metadata"].get("resourceVersion")}
 
@@ -363,12 +369,12 @@ class KeycloakUpdate(Action):
 
     def capture(self, ctx) -> Captured:
         live = ctx.keycloak_call("GET", self.path)
-        if _holds(self.changes, live, "after"):
+        if _holds(self.changes, live, "after", True):
             return Captured({"fields": _current(self.changes, live)}, noop=True,
                             note=f"{self.label} already has these values")
-        if not _holds(self.changes, live, "before"):
+        if not _holds(self.changes, live, "before", True):
             raise Conflict(f"{self.label} changed since the plan was made: "
-                           f"{_differences(self.changes, live, 'before')}")
+                           f"{_differences(self.changes, live, 'before', True)}")
         return Captured({"fields": _current(self.changes, live)})
 
     def _put(self, ctx, which: str) -> None:
@@ -386,11 +392,11 @@ class KeycloakUpdate(Action):
 
     def undo(self, ctx, record: dict) -> str:
         live = ctx.keycloak_call("GET", self.path)
-        if _holds(self.changes, live, "before"):
+        if _holds(self.changes, live, "before", True):
             return f"{self.label} already as before"
-        if not _holds(self.changes, live, "after"):
+        if not _holds(self.changes, live, "after", True):
             raise NotRestorable(f"{self.label} changed since the fix: "
-                                f"{_differences(self.changes, live, 'after')}")
+                                f"{_differences(self.changes, live, 'after', True)}")
         self._put(ctx, "before")
         return f"{self.label} restored"
 
