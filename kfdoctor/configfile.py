@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
-from .config import SECRETS, build_settings
+from .config import SECRETS, build_settings, read_secret_file
 from .settings import SECRET_FIELDS, Settings
 from .sources.errors import ConfigError
 from .suppress import Suppressions, parse as parse_suppressions
@@ -191,11 +191,30 @@ class Effective:
         """The run's Settings (secrets resolved) with the suppressions unless --no-suppress."""
         options = {o.setting: self.values[k] for k, o in OPTIONS.items()
                    if o.setting and k in self.values}
-        files = {name: file for name, (origin, file) in self.secrets.items() if file}
-        settings = build_settings(options, files, replaying)
+        settings = build_settings(options, {}, replaying=True)     # secrets below
+        needs = {"keycloak_password": settings.keycloak_url, "jarvice_apikey": settings.jarvice_url,
+                 "probe_password": settings.probe_user}
+        for name in SECRETS:
+            setattr(settings, name, self._secret(name, bool(needs.get(name)) and not replaying))
         settings.suppressions = Suppressions((), self.suppressions.origin) \
             if self.get("no_suppress") else self.suppressions
         return settings
+
+    def _secret(self, name: str, needed: bool) -> str:
+        """A secret from its file reference, its variable, or (on a terminal) a prompt."""
+        variable, what = SECRETS[name]
+        origin, file = self.secrets.get(name, ("default", None))
+        if file:
+            return read_secret_file(file, what)
+        if self.env.get(variable):
+            return self.env[variable]
+        if not needed:
+            return ""
+        if sys.stdin.isatty():
+            import getpass
+            return getpass.getpass(f"{what}: ")
+        raise ConfigError(f"no {what}: set ${variable}, or {name}_file in kfdoctor.toml, or "
+                          f"--{name.replace('_', '-')}-file")
 
     def rows(self) -> list[dict]:
         """One row per option: key, value (secrets masked), origin."""
