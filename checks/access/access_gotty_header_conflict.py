@@ -49,12 +49,16 @@ def access_gotty_header_conflict(gotty_shell, basic_auth_probe):
                    f"carrying a Basic Authorization header with 403 {RBAC_DENIED!r} (HTTP "
                    f"{plain.get('status')} without it): after using GoTTY, users are locked out of "
                    "Kubeflow; expected the same answer with or without the header", evidence)
+    elif conflict and gotty is False:
+        yield ok(resource, f"GoTTY is not enabled in the AppDef, so browsers send no Basic header "
+                 f"to this host (the gateway would answer one with 403 {RBAC_DENIED!r}, HTTP "
+                 f"{plain.get('status')} without it)", evidence)
     elif conflict:
-        why = "GoTTY is not enabled in the AppDef" if gotty is False else \
-            f"whether GoTTY is enabled is unknown ({gotty_shell.get('reason')})"
         yield warn(resource, f"the gateway answers a Basic Authorization header with 403 "
-                   f"{RBAC_DENIED!r} (HTTP {plain.get('status')} without it); {why}, but any "
-                   "Basic-auth app on this host would lock users out", evidence)
+                   f"{RBAC_DENIED!r} (HTTP {plain.get('status')} without it); whether the AppDef "
+                   f"enables GoTTY is unknown ({gotty_shell.get('reason')}): with GoTTY on this "
+                   "host users get locked out; expected the same answer with or without the "
+                   "header", evidence)
     elif gotty:
         yield ok(resource, f"{where}, and a Basic Authorization header gets HTTP "
                  f"{basic.get('status')} like a request without it (HTTP {plain.get('status')})",
