@@ -1,5 +1,5 @@
 """A real user can log in through oauth2-proxy and Keycloak and load the Kubeflow dashboard."""
-from kfdoctor import Resource, Severity, check, fail, ok
+from kfdoctor import Resource, Severity, check, fail, ok, warn
 
 
 def _cause(result: dict, facts: dict | None) -> tuple[str | None, str]:
@@ -57,6 +57,13 @@ def access_login_probe(login_result, probe_user_facts, settings):
     if login_result.get("ok"):
         loaded = "the dashboard" + (f" and model {settings.probe_model}"
                                     if settings.probe_model else "")
+        if (probe_user_facts or {}).get("audience_mapper") is False:
+            yield warn(resource, f"{user} logged in and loaded {loaded}, but {settings.job_client_id} "
+                       "has no Audience mapper for itself: the access tokens lack that audience, "
+                       "so bearer (M2M) calls checked by oauth2-proxy are refused ('invalid "
+                       "audience'); expected the mapper of admin guide 5.1.1", evidence,
+                       cause="keycloak_audience_mapper")
+            return
         yield ok(resource, f"{user} logged in through Keycloak, got the oauth2_proxy_kubeflow "
                  f"cookie and loaded {loaded}", evidence)
         return
