@@ -53,4 +53,12 @@ def render_markdown(result: RunResult, registry: Registry | None = None) -> str:
     lines += _table(failing) if failing else ["None."]
     if warnings:
         lines += ["", "### Warnings", ""] + _table(warnings)
+    muted = [r for r in worst_first(result.results) if r.get("suppressed") and r["status"] != "pass"]
+    if muted:
+        lines += ["", "### Suppressed findings", "", "| Status | Check | Resource | Reason | Expires |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {r['status'].upper()} | {cell(r['check'])} | {cell(resource_label(r))} | "
+                  f"{cell(str(r['suppressed'].get('reason', '')))} | "
+                  f"{cell(str(r['suppressed'].get('expires') or '-'))} |" for r in muted
+                  if isinstance(r["suppressed"], dict)]
     return "\n".join(lines) + "\n"

@@ -14,6 +14,14 @@ def _resource(row: dict) -> str:
     return f"{res['kind']} {scope}{res['name']}"
 
 
+def _why(row: dict) -> str:
+    """A suppressed row's reason (and expiry), as the config file states it."""
+    mark = row.get("suppressed")
+    if not isinstance(mark, dict):
+        return "suppressed"
+    return (mark.get("reason") or "") + (f", until {mark['expires']}" if mark.get("expires") else "")
+
+
 def _summary(result: RunResult) -> str:
     counts = result.summary
     suppressed = sum(1 for r in result.results if r.get("suppressed"))
@@ -25,7 +33,7 @@ def write_plain(result: RunResult, out: TextIO, verbose: bool = False) -> None:
     for row in worst_first(result.results):
         if row["status"] in ("pass", "skip") and not verbose:
             continue
-        mark = " [suppressed]" if row.get("suppressed") else ""
+        mark = f" [suppressed: {_why(row)}]" if row.get("suppressed") else ""
         cause = f" (cause: {row['cause']})" if row.get("cause") else ""
         out.write(f"{row['status'].upper():5} {row['check']}  {_resource(row)}: "
                   f"{row['message']}{cause}{mark}\n")
@@ -46,6 +54,8 @@ def write_rich(result: RunResult, out: TextIO, verbose: bool = False) -> None:
             continue
         message = row["message"] + (f" (cause: {row['cause']})" if row.get("cause") else "")
         status = row["status"].upper() + (" (suppressed)" if row.get("suppressed") else "")
+        if row.get("suppressed"):
+            message += f" [suppressed: {_why(row)}]"
         table.add_row(Text(status, style=STYLES[row["status"]]), Text(row["check"]),
                       Text(_resource(row)), Text(message))
     console.print(table)
