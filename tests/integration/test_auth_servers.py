@@ -5,12 +5,12 @@ import base64
 import json
 import os
 import time
+from pathlib import Path
 
+import pytest
 import requests
 from keycloak import KeycloakAdmin
 from keycloak.exceptions import KeycloakGetError
-
-import pytest
 
 from tests.servers.auth import start_auth_servers
 from tests.servers.job import JobSpec
@@ -87,8 +87,8 @@ def test_missing_job_client_is_refused_by_keycloak(auth_faults):
 
 @pytest.mark.parametrize("fault, error", [
     ("no_audience_mapper", "invalid audience: audience claims [aud] do not exist in claims"),
-    ("audience_mapper_wrong", "invalid audience: audience from claim aud with value [account] "
-                              "does not match with any of allowed audiences map[kns-job-5:{}]"),
+    ("audience_mapper_wrong", ("invalid audience: audience from claim aud with value [account] "
+                               "does not match with any of allowed audiences map[kns-job-5:{}]")),
 ])
 def test_without_audience_mapper_bearer_tokens_fail_the_audience_check(auth_faults, fault, error):
     """The ID token's aud is always the login client, so the browser login still works with
@@ -204,7 +204,7 @@ def _group_pids(pgid: int) -> set:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                stat = open(f"/proc/{entry}/stat").read()
+                stat = Path(f"/proc/{entry}/stat").read_text()
             except OSError:
                 continue
             fields = stat.rsplit(")", 1)[1].split()
@@ -224,3 +224,13 @@ def test_second_chain_stops_without_leftovers(tmp_path):
         servers.stop()
     assert {pid: _group_pids(pid) for pid in groups} == {pid: set() for pid in groups}
     assert not servers.keycloak.home.exists()
+
+
+def test_reseed_restarts_oauth2_proxy_only_when_its_config_changes(auth_faults):
+    auth = auth_faults()
+    pid = auth.oauth2_proxy.pid
+    assert auth_faults("unverified_user").oauth2_proxy.pid == pid
+    auth = auth_faults(cookie_expire="1h")
+    assert auth.oauth2_proxy.pid != pid
+    assert 'cookie_expire = "1h"' in (auth.log_dir / "oauth2_proxy.cfg").read_text()
+    assert browser_login(auth.envoy_url, "alice", auth.passwords["alice"]).ok
