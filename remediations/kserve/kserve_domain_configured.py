@@ -1,12 +1,13 @@
 """Make the job's domain Knative's default domain, and https the default external scheme."""
-from kfdoctor import remediation
+from kfdoctor import KubeRead, remediation
 from kfdoctor.fixing import KubeCreate, KubePatch, Plan
 
 from kfdoctor.checks.kserve.kserve_domain_configured import (KNATIVE_NAMESPACE, SCHEME_KEY,
                                                              default_domains, find_configmap)
 
 
-@remediation("kserve_domain_configured", risk="medium")
+@remediation("kserve_domain_configured", risk="medium",
+             writes=[KubeRead(v, "", "configmaps") for v in ("get", "patch", "create", "delete")])
 def set_knative_domain(finding, configmaps, job_domain):
     """Patch Knative's ConfigMaps: the job's domain as the only default, https URLs.
 

@@ -1,7 +1,7 @@
 """Create or repair the whitelist-by-paths AuthorizationPolicy."""
 import copy
 
-from kfdoctor import remediation
+from kfdoctor import KubeRead, remediation
 from kfdoctor.fixing import KubeCreate, KubePatch, Plan
 
 from kfdoctor.checks.kserve.kserve_paths_whitelisted import NAMESPACE, POLICY, path_problem
@@ -10,7 +10,9 @@ KSERVE_PATHS = ["/v1/models/*", "/v2/models/*", "/v2/health/*"]
 GATEWAY = {"matchLabels": {"app": "istio-ingressgateway"}}
 
 
-@remediation("kserve_paths_whitelisted", risk="medium")
+@remediation("kserve_paths_whitelisted", risk="medium",
+             writes=[KubeRead(v, "security.istio.io", "authorizationpolicies")
+                     for v in ("get", "patch", "create", "delete")])
 def whitelist_paths(finding, authorization_policies, job_domain, fix_options):
     """Create or repair AuthorizationPolicy istio-system/whitelist-by-paths.
 

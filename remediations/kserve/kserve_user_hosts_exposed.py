@@ -1,14 +1,15 @@
 """Add the missing KServe wildcard hosts of the profile namespaces to the job ingress."""
 import copy
 
-from kfdoctor import remediation
+from kfdoctor import KubeRead, remediation
 from kfdoctor.fixing import KubePatch, Plan
 
 from kfdoctor.checks.kserve.kserve_user_hosts_exposed import (DEFAULT_TEMPLATE, expected_host,
                                                               served)
 
 
-@remediation("kserve_user_hosts_exposed", risk="medium")
+@remediation("kserve_user_hosts_exposed", risk="medium",
+             writes=[KubeRead(v, "networking.k8s.io", "ingresses") for v in ("get", "patch")])
 def add_user_hosts(finding, job_ingress, job_domain, profile_namespaces, configmaps):
     """Add ``*.<namespace>.<job domain>`` to the job ingress for every profile namespace lacking it.
 
