@@ -9,6 +9,7 @@ augmentation and the master realm initialisation.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -61,10 +62,12 @@ def ensure_keycloak(version: str = KEYCLOAK_VERSION) -> Path:
     """The unpacked, dev-augmented distribution in the cache; obtained only when missing."""
     root = cached(f"keycloak-{version}")
     dist = root / "dist"
-    if not (dist / "bin" / "kc.sh").exists():
-        _download(version, root, dist)
-    if not (root / "template" / "h2").is_dir():
-        _make_template(dist, root / "template")
+    with open(root / ".lock", "w") as lock:  # concurrent test sessions provision once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (dist / "bin" / "kc.sh").exists():
+            _download(version, root, dist)
+        if not (root / "template" / "h2").is_dir():
+            _make_template(dist, root / "template")
     return dist
 
 
