@@ -49,6 +49,9 @@ SECRET_KEYS = {
 SECRET_SUFFIXES = (("secret", "client-secret"), ("password", "password"), ("token", "token"),
                    ("apikey", "api-key"))
 CREDENTIAL_FIELDS = ("value", "secretData", "credentialData", "challengeResponse", "hashedSaltedValue")
+# secret-like names that hold no secret: references, types, durations ...
+NOT_SECRET_NAME = re.compile(r"(name|names|ref|type|file|path|ttl|lifespan|timeout|expire|expires|"
+                             r"expiry|length|url|uri|header|mode|policy|endpoint|audience|issuer)$")
 COOKIE_ATTRIBUTES = {"path", "domain", "expires", "max-age", "samesite", "secure", "httponly"}
 ENV_SECRET = re.compile(r"(?i)(secret|password|passwd|token|api_?key|credential|private_?key|cookie)")
 HARMLESS = re.compile(r"(?i)^(true|false|yes|no|on|off|null|none|nil|\d+(\.\d+)?(ms|s|m|h|d)?|"
@@ -58,7 +61,8 @@ _TEXT_RULES: list[tuple[str, re.Pattern]] = [
     ("private-key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)",
                                re.S)),
     ("authorization", re.compile(r"(?i)(?P<keep>\b(?:proxy-)?authorization\"?\s*[:=]\s*\"?"
-                                 r"(?:(?:bearer|basic|token|negotiate|digest|apikey)\s+)?)(?P<value>[^\s\",;\[\]]+)")),
+                                 r"(?:(?:bearer|basic|token|negotiate|digest|apikey)\s+)?)"
+                                 r"(?!(?:bearer|basic|token|negotiate|digest|apikey)\b)(?P<value>[^\s\",;\[\]]+)")),
     ("token", re.compile(r"(?i)(?P<keep>\bbearer\s+)(?P<value>[A-Za-z0-9._~+/=-]{8,})")),
     # header.claims.signature: keep the first two parts, the signature goes.
     ("jwt", re.compile(r"(?P<keep>\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.)(?P<value>[A-Za-z0-9_-]{8,})")),
@@ -66,12 +70,13 @@ _TEXT_RULES: list[tuple[str, re.Pattern]] = [
     ("api-key", re.compile(r"(?i)(?P<keep>[?&;](?:apikey|api_key|api-key|access_token|id_token|"
                            r"refresh_token|token|password|passwd|client_secret|secret|code)=)"
                            r"(?P<value>[^&#\s\"'<>\[\]]+)")),
-    ("password", re.compile(r"(?P<keep>[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@\"']+:)(?P<value>[^@\s/\"']+)(?=@)")),
+    ("password", re.compile(r"(?P<keep>\b[a-zA-Z][a-zA-Z0-9+.-]{0,20}://[^/\s:@\"']{1,256}:)(?P<value>[^@\s/\"']+)(?=@)")),
     ("kubeconfig-credential", re.compile(
         r"(?i)(?P<keep>\b(?:client-key-data|client-certificate-data|id-token|refresh-token)\"?\s*:\s*\"?)"
         r"(?P<value>[^\s\",\[\]]+)")),
     ("auto", re.compile(
-        r"(?i)(?P<keep>(?:\b|_)[\w.-]*(?:secret|password|passwd|token|apikey|api[_-]key|credentials?)"
+        # the name's start stays as it is: matching from the keyword keeps this linear
+        r"(?i)(?P<keep>(?:secret|password|passwd|token|apikey|api[_-]key|credentials?)[\w.-]{0,24}?"
         r"\"?\s*[:=]\s*\"?)(?P<value>[^\s\"',;&\[\]]+)")),
 ]
 
@@ -156,6 +161,8 @@ class Redactor:
             return match.group(0)
         if kind == "auto":
             name = (groups.get("keep") or "").lower()
+            if NOT_SECRET_NAME.search(name.rstrip(" \t\"':=")):
+                return match.group(0)
             kind = next((k for word, k in (("secret", "secret"), ("passw", "password"),
                                            ("token", "token"), ("key", "api-key"))
                          if word in name), "credentials")
