@@ -187,9 +187,10 @@ class _Collector:
                     except SourceError as error:
                         self.skipped.append(_skip_entry(f"log of {label}", error))
                         continue
-                    text = _tail(str(text or ""), self.limits.log_lines,
-                                 min(self.limits.log_bytes, self.limits.max_log_total - total))
-                    text = self.redactor.text(text)
+                    bound = min(self.limits.log_bytes, self.limits.max_log_total - total)
+                    # cut, redact, cut again: markers are longer than some secrets
+                    text = _tail(str(text or ""), self.limits.log_lines, 2 * bound + 4096)
+                    text = _tail(self.redactor.text(text), self.limits.log_lines, bound)
                     rel = Path("logs") / _safe_name(ns) / _safe_name(name) / \
                         (_safe_name(container) + (".previous" if previous else "") + ".log")
                     (folder / rel).parent.mkdir(parents=True, exist_ok=True)
