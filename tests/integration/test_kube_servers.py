@@ -40,7 +40,7 @@ def test_apiserver_serves_its_version_with_rbac(kube_server):
     with pytest.raises(client.ApiException) as denied:
         client.CoreV1Api(stranger).list_namespaced_pod("default")
     assert denied.value.status == 403
-    assert 'User "mallory" cannot list resource "pods"' in denied.value.body
+    assert 'User "mallory" cannot list resource "pods"' in json.loads(denied.value.body)["message"]
 
 
 def test_service_account_kubeconfig_is_limited_to_its_role(kube_server):
@@ -58,7 +58,7 @@ def test_service_account_kubeconfig_is_limited_to_its_role(kube_server):
     with pytest.raises(client.ApiException) as denied:
         core.list_namespaced_secret("sa-test")
     assert denied.value.status == 403
-    assert "system:serviceaccount:sa-test:kfdoctor" in denied.value.body
+    assert 'User "system:serviceaccount:sa-test:kfdoctor"' in json.loads(denied.value.body)["message"]
 
 
 def test_etcd_is_healthy(kube_server):

@@ -145,8 +145,6 @@ class _Kube:
     def delete_all(self, api_version: str, kind: str, namespace: str | None = None,
                    label_selector: str | None = None) -> None:
         """Delete every object of a kind (in ``namespace``), at once and without grace."""
-        if not self.has(api_version, kind):
-            return
         res = self.resource(api_version, kind)
         selector = {"label_selector": label_selector} if label_selector else {
             "field_selector": f"metadata.namespace={namespace}" if namespace else "metadata.name!=kfdoctor-none"}
@@ -235,8 +233,7 @@ def reset_kube(kubeconfig: str) -> float:
     jobs += [(av, kind, "kube-system", SEEDED) for av, kind in NAMESPACED_KINDS]
     jobs += [(av, kind, None, None) for av, kind in CLUSTER_KINDS]
     jobs += [(av, kind, None, SEEDED) for av, kind in LABELLED_CLUSTER_KINDS]
-    for av, kind, _, _ in jobs:
-        kube.has(av, kind)
+    jobs = [job for job in jobs if kube.has(job[0], job[1])]   # resolve in one thread; skip absent CRDs
     with ThreadPoolExecutor(WORKERS) as pool:
         list(pool.map(lambda job: kube.delete_all(*job), jobs))
     ns_res = kube.resource("v1", "Namespace")
