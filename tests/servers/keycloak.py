@@ -29,6 +29,7 @@ ADMIN_PASSWORD = "admin-Pass-1"   # baked into the template database
 # 2 cores / 24 GiB: start with enough heap to skip early resizing, cap it well below the box.
 HEAP_OPTS = "-Xms256m -Xmx768m"
 START_TIMEOUT = 180
+PROVISION_TIMEOUT = 600   # the first start also runs the Quarkus augmentation
 _JDK_ROOT = Path("/usr/lib/jvm")
 
 
@@ -87,7 +88,7 @@ def _download(version: str, root: Path, dist: Path) -> None:
 
 def _make_template(dist: Path, template: Path) -> None:
     """One dev-mode start: persists the dev augmentation and yields a pristine database."""
-    server = _start(dist, template.parent, data=None)
+    server = _start(dist, template.parent, data=None, timeout=PROVISION_TIMEOUT)
     try:
         server.stop_process()
         staging = template.with_name("template.tmp")
