@@ -23,7 +23,7 @@ def read_key(source: str, op: str, params: dict) -> str:
     return json.dumps([source, op, params], sort_keys=True, default=str)
 
 
-def _error_entry(error: SourceError) -> dict:
+def _error_entry(error: Exception) -> dict:
     entry = {"type": type(error).__name__, "message": str(error)}
     for attr in ("permission", "grant"):
         if getattr(error, attr, ""):
@@ -69,7 +69,7 @@ class Tape:
             return entry["value"]
         try:
             value = fetch()
-        except SourceError as error:
+        except Exception as error:  # noqa: BLE001 - whatever failed live fails the same on replay
             self._store(key, source, op, params, {"error": _error_entry(error)})
             raise
         self._store(key, source, op, params, {"value": self.redact(source, op, value)})
