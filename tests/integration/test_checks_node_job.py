@@ -56,16 +56,18 @@ def run_with_kubelet(cluster, check_id: str, values: dict | None, timeout: float
         check_id, kubeconfig=cluster.kubeconfig, node_probe=True, node_probe_timeout=timeout,
         check_timeout=timeout + 30, **settings)))
     thread.start()
-    seen, completed = 0, 0
+    seen, completed = 0, set()
     api = client.CoreV1Api(config.new_client_from_config(config_file=cluster.kubeconfig))
     while thread.is_alive():
         pods = api.list_namespaced_pod(PROBE_NS, label_selector=PROBE_SELECTOR).items
         seen = max(seen, len(pods))
-        if values is not None and pods:
-            completed += play_kubelet_for_probe_pods(cluster.kubeconfig, PROBE_NS, values)
+        waiting = {p.metadata.name for p in pods if p.status.phase != "Succeeded"}
+        if values is not None and waiting:
+            play_kubelet_for_probe_pods(cluster.kubeconfig, PROBE_NS, values)
+            completed |= waiting
         time.sleep(0.2)
     thread.join()
-    return out["rows"], seen, completed
+    return out["rows"], seen, len(completed)
 
 
 # --- node_inotify_limits -------------------------------------------------------------------------
