@@ -174,9 +174,18 @@ def verify(fixes: list[PlannedFix], settings: Settings, options: FixOptions, jou
         overrides = group[0].plan.verify_settings
         run_settings = dataclasses.replace(settings, **overrides) if overrides else settings
         checks = sorted({f.plan.check for f in group})
-        outcome = execute(run_settings, Selection(checks), Tape("live"), registry=registry,
-                          values={"fix_options": options})
-        outcome.runner.close()
+        try:
+            outcome = execute(run_settings, Selection(checks), Tape("live"), registry=registry,
+                              values={"fix_options": options})
+            outcome.runner.close()
+        except Exception as error:  # noqa: BLE001 - e.g. a source that stopped answering
+            for fix in group:
+                if fix.outcome == "":
+                    fix.outcome = NOT_FIXED
+                fix.reason = (fix.reason + "; " if fix.reason else "") + \
+                    f"could not re-check: {describe(error)}"
+                journal.update(fix.entry, outcome=fix.outcome, reason=fix.reason)
+            continue
         for fix in group:
             _judge(fix, outcome.result.results)
             journal.update(fix.entry, outcome=fix.outcome, reason=fix.reason)

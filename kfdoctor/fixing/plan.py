@@ -71,7 +71,7 @@ def merge_patch(changes: list["Change"], to: str) -> dict:
 
 def same(a: Any, b: Any, loose: bool = False) -> bool:
     """Equal values; with ``loose``, absent, null and '' count as the same (Keycloak attributes)."""
-    if loose and a in (None, "") and b in (None, ""):
+    if loose and a in (None, "", []) and b in (None, "", []):
         return True
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
@@ -354,14 +354,17 @@ class KeycloakUpdate(Action):
     path: str                   # under admin/realms/<realm>: '' (realm), 'clients/<uuid>', ...
     label: str
     changes: list = field(default_factory=list)
+    partial: bool = False       # PUT only the changed fields (the realm), not the whole representation
     target: ClassVar[str] = "keycloak"
 
     def __post_init__(self):
         self.changes = _changes(self.changes)
 
     @classmethod
-    def of(cls, path: str, label: str, rep: dict, values: dict) -> "KeycloakUpdate":
-        return cls(path, label, [Change(p, get_path(rep, p), v) for p, v in values.items()])
+    def of(cls, path: str, label: str, rep: dict, values: dict,
+           partial: bool = False) -> "KeycloakUpdate":
+        return cls(path, label, [Change(p, get_path(rep, p), v) for p, v in values.items()],
+                   partial)
 
     def preview(self) -> str:
         return "\n".join([f"  PUT Keycloak {self.label} (admin/realms/<realm>/{self.path})"]
@@ -378,7 +381,7 @@ class KeycloakUpdate(Action):
         return Captured({"fields": _current(self.changes, live)})
 
     def _put(self, ctx, which: str) -> None:
-        live = ctx.keycloak_call("GET", self.path)
+        live = {} if self.partial else ctx.keycloak_call("GET", self.path)
         for change in self.changes:
             value = getattr(change, which)
             if value is None and change.path[0] == "attributes":
@@ -521,7 +524,16 @@ class KeycloakAction(Action):
         return Captured(None)
 
     def apply(self, ctx, captured: Captured) -> Any:
-        ctx.keycloak_call(self.method, self.path, self.body, query=self.query)
+        try:
+            ctx.keycloak_call(self.method, self.path, self.body, query=self.query)
+        except FixFailed as error:
+            text = str(error)
+            if "execute-actions-email" in self.path or "send-verify-email" in self.path:
+                if "No sender address" in text or "Failed to send" in text:
+                    raise FixFailed(f"the mail cannot go: the realm has no working SMTP server "
+                                    f"(Realm settings -> Email); {text}. Configure SMTP, or use "
+                                    "--email-policy trust") from None
+            raise
         return None
 
     def undo(self, ctx, record: dict) -> str:
