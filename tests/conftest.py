@@ -3,6 +3,8 @@ import pytest
 
 from kfdoctor.engine.plugins import load_registry
 
+pytest_plugins = ["tests.servers.kube_fixtures", "tests.servers.auth_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def registry():
