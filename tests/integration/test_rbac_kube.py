@@ -166,3 +166,32 @@ def test_deploy_manifests_apply_and_the_publisher_role_suffices(kube_server, tmp
                             str(kubeconfig), "--namespace", NAMESPACE, "--name", "kfdoctor-config"],
                            capture_output=True, text=True, timeout=60, env=env)
     assert other.returncode == 2 and "forbidden" in other.stderr and "Traceback" not in other.stderr
+
+
+FIX_CASES = [  # (fault, check, extra fix options), as tests/integration/test_fix_kube.py
+    ("kserve_domain_missing", "kserve_domain_configured", ()),
+    ("user_host_missing", "kserve_user_hosts_exposed", ()),
+    ("whitelist_policy_missing", "kserve_paths_whitelisted", ("--add-path", "/v1/metadata/*")),
+    ("two_default_classes", "storage_default_class_unique", ("--default-class", "local-path")),
+]
+
+
+@pytest.mark.parametrize("fault,check,extra", FIX_CASES, ids=[c[1] for c in FIX_CASES])
+def test_fix_and_undo_under_the_generated_fix_role(kube_job, kube_server, registry, tmp_path,
+                                                   fault, check, extra):
+    """The writes the remediations declare are enough for kfdoctor fix and its undo."""
+    from tests.integration.fixhelp import cli
+    from tests.servers.job import JobSpec
+
+    seeded = kube_job(JobSpec(faults=frozenset({fault})))
+    ensure_namespace(kube_server)
+    apply(kube_server, role_documents(registry, "fix", NAMESPACE, "kfdoctor"))
+    kubeconfig = kube_server.kubeconfig_for_service_account(NAMESPACE, "kfdoctor-fix")
+    journal = tmp_path / "journal.json"
+    fixed = cli("fix", check, "--kubeconfig", kubeconfig, *extra, "--yes", "--journal", journal)
+    assert fixed.exit_code == 0, fixed.stdout
+    assert "FIXED" in fixed.stdout and "NOT FIXED" not in fixed.stdout
+    assert "forbidden" not in fixed.stdout.lower()
+    undone = cli("fix", "--undo", journal, "--kubeconfig", kubeconfig)
+    assert undone.exit_code == 0, undone.stdout
+    assert "forbidden" not in undone.stdout.lower()
