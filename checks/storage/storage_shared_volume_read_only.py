@@ -45,7 +45,9 @@ def storage_shared_volume_read_only(pvs, pvcs, profile_namespaces):
     The admin guide (7.3) recommends "to allow NFS multi-user access only on volumes with
     ReadOnlyMany access mode. Indeed, having several users with write access to the same volume
     could lead to undesired/unexpected side effects": one user's notebook can overwrite or
-    delete another user's data, with nothing in Kubernetes to stop it.
+    delete another user's data, with nothing in Kubernetes to stop it. A share is judged with
+    every PersistentVolume on the same server and path (``share`` + ``subDir``); a writable mount
+    of a parent directory (e.g. the vault's root) also writes into every sub-directory below it.
 
     ## Manual fix
     Keep one writer: recreate the other users' PersistentVolumes and claims on that share with
@@ -63,7 +65,8 @@ def storage_shared_volume_read_only(pvs, pvcs, profile_namespaces):
             shares.setdefault(share, []).append(pv)
     if not shares:
         skip("no PersistentVolume mounts an NFS share")
-    for (server, path), volumes in sorted(shares.items()):
+    judged = {}
+    for (server, path), volumes in shares.items():
         mounts, writers = [], {}
         for pv in sorted(volumes, key=lambda v: v["metadata"]["name"]):
             ref = (pv.get("spec") or {}).get("claimRef") or {}
@@ -74,9 +77,20 @@ def storage_shared_volume_read_only(pvs, pvcs, profile_namespaces):
                            "bound": claim is not None, "read_only": ro, "why": why})
             if claim is not None and not ro and key[0] in users:
                 writers.setdefault(key[0], []).append(f"{key[0]}/{key[1]}")
+        judged[(server, path)] = (mounts, writers)
+    for (server, path), (mounts, own) in sorted(judged.items()):
+        # A writable mount of a parent directory writes into this one too.
+        writers = {ns: list(c) for ns, c in own.items()}
+        via = []
+        for (other_server, other_path), (_, parent_writers) in judged.items():
+            if other_server == server and other_path != path and \
+                    path.startswith(other_path.rstrip("/") + "/"):
+                for ns, cs in parent_writers.items():
+                    writers.setdefault(ns, []).extend(f"{c} (via {other_path})" for c in cs)
+                    via.append(other_path)
         resource = Resource("NFSShare", f"{server}:{path}")
         evidence = {"server": server, "path": path, "mounts": mounts,
-                    "writer_namespaces": sorted(writers)}
+                    "writer_namespaces": sorted(writers), "parent_mounts": sorted(set(via))}
         if len(writers) > 1:
             claims_rw = sorted(c for cs in writers.values() for c in cs)
             yield warn(resource, f"NFS share {server}:{path} is writable by {len(writers)} users' "

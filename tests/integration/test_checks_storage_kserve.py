@@ -97,6 +97,9 @@ FAULTS = {
     "shared_share_rw": [
         ("storage_shared_volume_read_only", "warn", {"kind": "NFSShare", "name": "10.20.0.5:/datavault"},
          "writable by 2 users' claims", None),
+        # the two root mounts also write into each user's dynamic sub-directory
+        ("storage_shared_volume_read_only", "warn", {"kind": "NFSShare", "count": "each"},
+         "(via /datavault)", None),
     ],
     "kserve_domain_missing": [
         ("kserve_domain_configured", "fail",
@@ -130,11 +133,14 @@ def test_fault_is_reported_on_the_right_resource(kube_job, fault):
     expanded += [e for e in expected if e[2].get("namespace") != "{each}"]
     for check, status, resource, message, cause in expanded:
         resource = {k: v.format(**names) for k, v in resource.items()}
+        count = resource.pop("count", None)    # "each": one finding per profile namespace
         message = message.format(**names)
         hit = [r for r in rows if r["check"] == check and r["status"] == status
                and all(r["resource"].get(k) == v for k, v in resource.items())
                and message in r["message"] and r["cause"] == cause]
         assert hit, f"{fault}: expected {check} {status} {resource} {message!r} cause={cause}; got {show(rows)}"
+        if count == "each":
+            assert len(hit) == len(seeded.profile_namespaces), show(hit)
         matched += hit
     # everything else these checks judged is fine: the fault is reported once, where it is
     others = [r for r in rows if r not in matched and r["status"] not in ("pass",)]
