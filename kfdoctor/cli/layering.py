@@ -58,6 +58,14 @@ def _given(name: str, value: Any) -> bool:
     return value is not None and value is not False
 
 
+def _compatible(kind: type, annotation: Any) -> bool:
+    """A command option of another kind that shares a key (bundle's -o FILE) is left alone."""
+    text = str(annotation)
+    if "Path" in text:
+        return kind is Path
+    return kind is not Path or "str" in text
+
+
 def _as_annotated(value: Any, annotation: Any) -> Any:
     if isinstance(value, Path) and "Path" not in str(annotation):
         return str(value)
@@ -74,6 +82,7 @@ def layer(command: Callable, source: dict[str, Any], own: dict[str, Any]) -> Set
     effective = resolve(cli, config)
     for name in own:
         key = keys[name]
-        if key in OPTIONS and effective.origins[key] in ("env", "file"):
+        if key in OPTIONS and effective.origins[key] in ("env", "file") \
+                and _compatible(OPTIONS[key].type, annotations.get(name)):
             own[name] = _as_annotated(effective.values[key], annotations.get(name))
     return SettingsFor(effective)
