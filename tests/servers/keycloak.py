@@ -28,6 +28,8 @@ ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin-Pass-1"   # baked into the template database
 # 2 cores / 24 GiB: start with enough heap to skip early resizing, cap it well below the box.
 HEAP_OPTS = "-Xms256m -Xmx768m"
+# JBoss threads resets thread locals via reflection; on Java 24+ it needs this (else errors at shutdown).
+OPENS = "--add-opens=java.base/java.lang=ALL-UNNAMED"
 START_TIMEOUT = 180
 PROVISION_TIMEOUT = 600   # the first start also runs the Quarkus augmentation
 _JDK_ROOT = Path("/usr/lib/jvm")
@@ -140,7 +142,7 @@ def _start(dist: Path, log_dir: Path, data: Path | None, timeout: float = START_
     port, mgmt_port = free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
     env = {"KC_BOOTSTRAP_ADMIN_USERNAME": ADMIN_USER, "KC_BOOTSTRAP_ADMIN_PASSWORD": ADMIN_PASSWORD,
-           "JAVA_OPTS_KC_HEAP": HEAP_OPTS}
+           "JAVA_OPTS_KC_HEAP": HEAP_OPTS, "JAVA_OPTS_APPEND": OPENS}
     jdk = java_home()
     if jdk is not None:
         env["JAVA_HOME"] = str(jdk)
