@@ -104,6 +104,12 @@ class Redactor:
         for value in given:
             self.learn(value, "known-secret", MIN_GIVEN)
 
+    @classmethod
+    def for_settings(cls, settings) -> "Redactor":
+        """A redactor that also knows the run's own secrets (passwords, API key)."""
+        return cls([settings.keycloak_password, settings.jarvice_apikey,
+                    getattr(settings, "probe_password", "")])
+
     # -- markers and the values learned ---------------------------------------------------
     def mark(self, kind: str, value: Any) -> str:
         tag = hmac.new(self._key, str(value).encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:8]

@@ -64,6 +64,7 @@ def check(ids: Optional[List[str]] = IDS,
           fail_on: str = typer.Option("fail", "--fail-on", help="warn or fail."),
           settings=None, outputs=None):
     """Run the checks and report their findings."""
+    from ..bundle.redact import Redactor
     from ..run import Selection, execute
     from ..sources.tape import Tape
     from .progress import RunProgress
@@ -72,17 +73,19 @@ def check(ids: Optional[List[str]] = IDS,
     _validate_choice(output, STDOUT_FORMATS, "-o")
     if from_ and record:
         _validate_choice("both", ("one",), "--from and --record")
-    tape = Tape.load(from_) if from_ else Tape("record" if record else "live")
-    run_settings = settings(replaying=tape.replaying)
-    if tape.replaying:
-        run_settings = run_settings.merged(tape.manifest.get("settings", {}))
+    if from_:
+        tape = Tape.load(from_)
+        run_settings = settings(replaying=True).merged(tape.manifest.get("settings", {}))
+    else:
+        run_settings = settings(replaying=False)
+        tape = Tape("record", redact=Redactor.for_settings(run_settings)) if record else Tape("live")
     with RunProgress.for_output(output) as progress:   # stderr, on a terminal only
         progress.watch(tape)
         outcome = execute(run_settings, Selection(list(ids or []), keyword, markers, phase), tape,
                           origin=str(from_) if from_ else None, on_progress=progress.on_progress)
     outcome.runner.close()
     if record:
-        tape.save(record, {"settings": run_settings.public()})
+        tape.save(record, {"settings": tape.redact.data(run_settings.public())})
         typer.echo(f"recording written to {record}", err=True)
     write_outputs(outcome.result, outcome.registry, output, report, outputs)
     raise typer.Exit(exit_code(outcome.result, fail_on))
