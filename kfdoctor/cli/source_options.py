@@ -36,6 +36,7 @@ SOURCE_PARAMS = [
     _option("vault", Optional[str], None, "--vault", help="The vault StorageClass name."),
     _option("host_root", Optional[str], None, "--host-root", help="Read /proc/sys under this root (e.g. / on a node)."),
     _option("node_probe", bool, False, "--node-probe", help="Read each node's sysctls with a short-lived pod."),
+    _option("node_probe_namespace", Optional[str], None, "--node-probe-namespace", help="Namespace of the node-probe pods [kube-system]."),
     _option("probe_user", Optional[str], None, "--probe-user", help="User for the login probe (password in $KFDOCTOR_PROBE_PASSWORD)."),
     _option("probe_model", Optional[str], None, "--probe-model", help="InferenceService to load in the login probe."),
     _option("check_timeout", Optional[float], None, "--timeout", help="Seconds each check may take [30]."),
