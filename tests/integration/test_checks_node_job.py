@@ -277,3 +277,29 @@ def test_job_suspended_with_pods_left_in_its_namespace(kube_job, kube_server, ja
     left = by(rows, "fail")
     assert [(r["resource"]["kind"], r["resource"]["name"]) for r in left] == [("Namespace", "kns-job-5")]
     assert "1 pods still run in kns-job-5 while job 5 is suspended (vcluster-0)" in left[0]["message"]
+
+
+def test_node_probe_is_recorded_and_replayed_without_creating_pods(kube_job, kube_server, tmp_path):
+    cluster = kube_job(JobSpec(faults=frozenset({"low_inotify"})))
+    settings = Settings(kubeconfig=cluster.kubeconfig, node_probe=True, node_probe_timeout=20)
+    tape = Tape("record")
+    out: dict = {}
+
+    def record():
+        outcome = execute(settings, Selection(ids=["node_inotify_limits"]), tape)
+        outcome.runner.close()
+        out["rows"] = outcome.result.results
+    thread = threading.Thread(target=record)
+    thread.start()
+    while thread.is_alive():
+        play_kubelet_for_probe_pods(cluster.kubeconfig, PROBE_NS, cluster.node_inotify)
+        time.sleep(0.2)
+    thread.join()
+    tape.save(tmp_path / "rec", {"settings": settings.public()})
+    replay = Tape.load(tmp_path / "rec")
+    assert any(e["source"] == "nodeprobe" for e in replay.entries.values())
+    outcome = execute(settings, Selection(ids=["node_inotify_limits"]), replay)
+    outcome.runner.close()
+    assert statuses(outcome.result.results) == statuses(out["rows"])
+    assert ("fail", "Node", so.NODES[1]) in statuses(out["rows"])
+    assert probe_pods(kube_server) == []
