@@ -14,6 +14,7 @@ from .engine.results import RunResult, result_rows
 from .engine.runner import Runner
 from .engine.selection import select
 from .settings import Settings
+from .sources.appdef import AppDefError, parse_appdef
 from .sources.errors import ConfigError
 from .sources.tape import Tape
 
@@ -31,6 +32,18 @@ class Outcome:
     result: RunResult
     runner: Runner
     registry: Registry
+
+    @property
+    def bad_input(self) -> list[str]:
+        """Input files that could not be read (a malformed AppDef): the run completes, exit 2."""
+        appdef = self.runner.session.resolved("appdef_file")
+        if appdef is None or self.result.source.get("mode") != "live":
+            return []
+        try:
+            parse_appdef(appdef["text"], f"--appdef {appdef['path']}")
+        except AppDefError as error:
+            return [str(error)]
+        return []
 
 
 def source_description(settings: Settings, tape: Tape, origin: str | None) -> dict:

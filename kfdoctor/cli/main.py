@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from .errors import handle_errors
+from .errors import USAGE, fail_line, handle_errors
 from .outputs import STDOUT_FORMATS, with_output_files, write_output_files
 from .source_options import with_source_options
 
@@ -88,6 +88,8 @@ def check(ids: Optional[List[str]] = IDS,
         tape.save(record, {"settings": tape.redact.data(run_settings.public())})
         typer.echo(f"recording written to {record}", err=True)
     write_outputs(outcome.result, outcome.registry, output, report, outputs)
+    for problem in outcome.bad_input:
+        raise fail_line(problem, USAGE)
     raise typer.Exit(exit_code(outcome.result, fail_on))
 
 

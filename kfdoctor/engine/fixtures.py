@@ -89,6 +89,11 @@ class FixtureScope:
         except Exception as error:  # noqa: BLE001 - any fixture failure becomes a root cause
             return _Outcome(error=FixtureFailed(spec.name, error))
 
+    def resolved(self, name: str) -> Any:
+        """The value of ``name`` if it was resolved without error, else None (never resolves)."""
+        outcome = self._outcomes.get(name)
+        return outcome.value if outcome is not None and outcome.error is None else None
+
     def failures(self) -> dict[str, BaseException]:
         """Fixtures resolved so far that raised (root causes only)."""
         return {n: o.error for n, o in self._outcomes.items()

@@ -194,3 +194,13 @@ def test_from_a_path_that_is_not_a_recording(tmp_path, make):
         (target / "manifest.json").write_text('{"kind": "something-else"}')
         (target / "reads.json").write_text("[]")
     assert_one_clear_line(kfdoctor("check", "--from", str(target)), 2, "--from")
+
+
+def test_malformed_appdef_gives_line_and_column_and_exit_2(tmp_path):
+    appdef = tmp_path / "appdef.json"
+    appdef.write_text('{\n  "name": "Kubeflow",\n  "commands": {,}\n}\n')
+    proc = kfdoctor("check", "jarvice_appdef_valid", "--appdef", str(appdef), "-o", "json")
+    assert_one_clear_line(proc, 2, "invalid JSON at line 3, column 16")
+    assert len(proc.stderr.strip().splitlines()) == 1
+    (row,) = json.loads(proc.stdout)["results"]  # the run still completes and reports it
+    assert row["status"] == "fail" and "line 3, column 16" in row["message"]
