@@ -8,12 +8,13 @@ import traceback
 
 import typer
 
+from ..engine.cancel import cancel
 from ..engine.registry import LoadError
 from ..engine.results import ResultsError
 from ..engine.selection import SelectionError
 from ..sources.errors import ConfigError
 
-USAGE, INTERNAL = 2, 3
+USAGE, INTERNAL, INTERRUPTED = 2, 3, 130
 
 
 def fail_line(message: str, code: int) -> typer.Exit:
@@ -27,8 +28,13 @@ def handle_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt):
+        except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except BrokenPipeError:
+            raise   # the reader of stdout left: kfdoctor.cli.main.run ends quietly
+        except KeyboardInterrupt:
+            cancel()
+            raise fail_line("interrupted", INTERRUPTED) from None
         except (ConfigError, SelectionError, ResultsError) as error:
             raise fail_line(str(error), USAGE) from None
         except LoadError as error:

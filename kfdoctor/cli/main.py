@@ -170,4 +170,9 @@ def run() -> None:
     from .completion import prefer_login_shell
 
     prefer_login_shell(sys.argv)   # --install-completion: the shell of $SHELL
-    app()
+    try:
+        app()
+    except BrokenPipeError:        # `kfdoctor ... | head`: the reader left, that is fine
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable
 
+from .cancel import cancel
 from .model import Skipped
 from .registry import FixtureSpec, Registry
 
@@ -103,8 +104,12 @@ class FixtureScope:
         """Resolve session fixtures concurrently (independent reads in parallel, bounded)."""
         session = [n for n in names if self.registry.fixtures[n].scope == "session"]
         with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fixture") as pool:
-            for future in [pool.submit(self._quiet_get, n) for n in session]:
-                future.result()
+            try:
+                for future in [pool.submit(self._quiet_get, n) for n in session]:
+                    future.result()
+            except KeyboardInterrupt:
+                cancel()   # let running reads clean up before the pool waits for them
+                raise
 
     def _quiet_get(self, name: str) -> None:
         try:
