@@ -74,7 +74,11 @@ def execute(settings: Settings, selection: Selection, tape: Tape, origin: str | 
     bad_input = [e.error for e in runner.session.failures().values()
                  if isinstance(e, FixtureFailed) and isinstance(e.error, ConfigError)]
     if bad_input:
+        job = runner.session.resolved("job_state")
         runner.close()
+        if job is not None and job.suspended:   # a paused job's nested cluster does not answer
+            raise ConfigError(f"{bad_input[0]} (job {job.number} is suspended by user: "
+                              f"{job.describe()}; resume it first)")
         raise bad_input[0]
     runs = runner.run(checks)
     rows = result_rows(runs, registry)
