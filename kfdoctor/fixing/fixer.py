@@ -124,8 +124,8 @@ def apply(fixes: list[PlannedFix], settings: Settings, journal: Journal, echo: E
                 failure = f"conflict, nothing overwritten: {error}"
                 break
             except Exception as error:  # noqa: BLE001 - reported as the plan's reason
-                journal.update(record, state="failed", error=describe(error))
-                failure = f"reading the before-state failed: {describe(error)}"
+                journal.update(record, state="not-applied", error=describe(error))
+                failure = f"reading the before-state failed, nothing applied: {describe(error)}"
                 break
             if captured.noop:
                 journal.update(record, state="unchanged", before=captured.before,
@@ -169,7 +169,9 @@ def verify(fixes: list[PlannedFix], settings: Settings, options: FixOptions, jou
     pending = [f for f in fixes if f.outcome in ("", UNCHANGED)]
     groups: dict[str, list[PlannedFix]] = {}
     for fix in pending:
-        groups.setdefault(repr(sorted(fix.plan.verify_settings.items())), []).append(fix)
+        # one re-check per check: a source that stopped answering spoils only its own checks
+        key = repr((fix.plan.check, sorted(fix.plan.verify_settings.items())))
+        groups.setdefault(key, []).append(fix)
     for group in groups.values():
         overrides = group[0].plan.verify_settings
         run_settings = dataclasses.replace(settings, **overrides) if overrides else settings

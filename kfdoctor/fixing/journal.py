@@ -13,7 +13,8 @@ Format (JSON)::
      "plans": [{"check", "resource", "risk", "summary", "manual", "outcome", "reason",
                 "actions": [{"action": {"type": "KubePatch", ...fields...},
                              "state": "pending" | "applying" | "applied" | "unchanged" |
-                                      "failed" | "conflict" | "undone" | "undo-failed",
+                                      "not-applied" | "failed" | "conflict" | "printed" |
+                                      "undone" | "undo-failed",
                              "before": {...}, "result": {...}, "error": "...",
                              "undo": "what undo did or why it could not"}]}]}
 """
