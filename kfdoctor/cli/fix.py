@@ -160,3 +160,11 @@ def run_undo(path: Path, settings) -> int:
     for line in report.not_restored:
         typer.echo(f"  - {line}")
     return 1 if report.not_restored else 0
+
+
+def check_then_fix(outcome, settings, yes: bool, allow_disruptive: bool, output: str) -> int:
+    """`kfdoctor check --fix`: the checks' report was written; now the fix run (default options)."""
+    from ..fixing.options import FixOptions
+
+    return fix_outcome(outcome, settings, FixOptions(), yes=yes, allow_disruptive=allow_disruptive,
+                       journal_path=None, human=output == "table")
