@@ -62,6 +62,9 @@ def check(ids: Optional[List[str]] = IDS,
           output: str = typer.Option("table", "-o", "--output", help="table, json, html, junit, markdown or prometheus."),
           report: Optional[Path] = typer.Option(None, "--report", help="Also write an HTML report."),
           fail_on: str = typer.Option("fail", "--fail-on", help="warn or fail."),
+          fix: bool = typer.Option(False, "--fix", help="Then fix what is fixable (as kfdoctor fix; asks first)."),
+          yes: bool = typer.Option(False, "--yes", "-y", help="With --fix: apply without asking."),
+          allow_disruptive: bool = typer.Option(False, "--allow-disruptive", help="With --fix: also apply disruptive plans."),
           settings=None, outputs=None):
     """Run the checks and report their findings."""
     from ..bundle.redact import Redactor
@@ -90,6 +93,9 @@ def check(ids: Optional[List[str]] = IDS,
     write_outputs(outcome.result, outcome.registry, output, report, outputs)
     for problem in outcome.bad_input:
         raise fail_line(problem, USAGE)
+    if fix and not from_:
+        from .fix import check_then_fix
+        raise typer.Exit(check_then_fix(outcome, run_settings, yes, allow_disruptive, output))
     raise typer.Exit(exit_code(outcome.result, fail_on))
 
 
