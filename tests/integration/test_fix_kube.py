@@ -78,3 +78,15 @@ def test_several_problems_in_one_go(kube_job, tmp_path):
     assert html.exists()
     assert cli("fix", "--undo", journal, *kube_args(seeded)).exit_code == 0
     assert snapshot(seeded, *OBJECTS) == before
+
+
+def test_check_fix_reports_first_then_fixes(kube_job, tmp_path):
+    seeded = kube_job(JobSpec(faults=frozenset({"kserve_domain_missing"})))
+    result = cli("check", "kserve_domain_configured", *kube_args(seeded), "--fix", "--yes",
+                 env={"XDG_STATE_HOME": str(tmp_path)})
+    assert list((tmp_path / "kfdoctor" / "journals").glob("fix-*.json"))
+    out = result.stdout
+    assert "journal:" in out and "FIXED" in out
+    assert out.index("kserve_domain_configured") < out.index("journal:")
+    assert statuses(seeded, "kserve_domain_configured") == {"pass"}
+    assert result.exit_code == 0, out
