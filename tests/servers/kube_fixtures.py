@@ -12,6 +12,7 @@ used ``kube_server``.
 """
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -22,6 +23,16 @@ from .kube import KubeServer, remove_work_dir, start_kube_server
 from .seed_kube import SeededCluster, reset_kube, seed_kube
 
 _SERVER_KEY = pytest.StashKey[KubeServer]()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Turn SIGTERM (a CI timeout, ``timeout``) into an interrupt, so fixture teardown stops the servers."""
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
 
 
 @pytest.fixture(scope="session")

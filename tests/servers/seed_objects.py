@@ -16,6 +16,7 @@ Layout choices where the sources leave room (all inferred, see domain-facts.md Â
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import uuid
 
@@ -57,7 +58,7 @@ EXTERNAL_PROVISIONING = (
     "and correctly registered.")
 LOCAL_PATH_RWX = ('failed to provision volume with StorageClass "local-path": NodePath only supports '
                   'ReadWriteOnce and ReadWriteOncePod (1.22+) access modes')
-STAMP = "2026-01-05T08:00:00Z"
+STAMP = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _suffix(seed: str, length: int, alphabet: str = "bcdfghjklmnpqrstvwxz2456789") -> str:
