@@ -1,6 +1,6 @@
 """A one-file HTML report rendered with Jinja from kfdoctor.reports (autoescape on).
 
-The page is self-contained: its CSS and JS (reports/static/) are inlined at render time, it loads
+The page is self-contained: its CSS and JS (reports/report.css, report.js) are inlined at render time, it loads
 nothing from the network (a Content-Security-Policy forbids it, and allows only the inlined
 script and style by their hashes), and the findings travel as JSON in a
 ``<script type="application/json">`` with ``<``, ``>``, ``&`` and ``'`` escaped; the script
@@ -32,9 +32,9 @@ def environment():
 
 
 def _static(name: str) -> str:
-    text = (files("kfdoctor.reports") / "static" / name).read_text(encoding="utf-8")
+    text = (files("kfdoctor.reports") / name).read_text(encoding="utf-8")
     if "</" in text:  # would end the inline <script>/<style> element early
-        raise ValueError(f"reports/static/{name} must not contain '</'")
+        raise ValueError(f"reports/{name} must not contain '</'")
     return text
 
 

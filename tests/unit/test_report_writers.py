@@ -156,7 +156,7 @@ def test_diff_keys_findings_by_check_and_resource(registry):
     assert list(changes.values()).count("unchanged") == \
         sum(1 for r in before.results if r["status"] in ("fail", "error", "warn")) - 1
     html = render_diff_html(before, after, registry)
-    assert "New problems" in open(Path(__file__).parents[2] / "reports/static/report.js").read()
+    assert "New problems" in open(Path(__file__).parents[2] / "reports/report.js").read()
     assert '"change":"resolved"' in html
 
 
