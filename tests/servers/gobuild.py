@@ -30,7 +30,7 @@ def go(args: Sequence[str], cwd: Path, log: Path) -> str:
         out.write(f"$ {' '.join(cmd)}\n")
         out.flush()
         proc = subprocess.run(cmd, cwd=cwd, env={**os.environ, **GO_ENV}, stdout=subprocess.PIPE,
-                              stderr=out, text=True)
+                              stderr=out, text=True, check=False)
         out.write(proc.stdout)
     if proc.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:])

@@ -75,16 +75,16 @@ def job_for(spec: JobSpec) -> FakeJob:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    api: "JarviceApi"
+    api: JarviceApi
 
     def log_message(self, fmt, *args):
         """Record the request path instead of printing it."""
         self.api.requests.append(self.path)
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self._answer(parse_qs(urlsplit(self.path).query))
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode() if length else ""
         params = parse_qs(urlsplit(self.path).query)
@@ -119,7 +119,7 @@ class JarviceApi:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def start(self) -> "JarviceApi":
+    def start(self) -> JarviceApi:
         self._thread.start()
         return self
 

@@ -58,6 +58,16 @@ EXTERNAL_PROVISIONING = (
     "and correctly registered.")
 LOCAL_PATH_RWX = ('failed to provision volume with StorageClass "local-path": NodePath only supports '
                   'ReadWriteOnce and ReadWriteOncePod (1.22+) access modes')
+MESH_CONFIG = """accessLogFile: /dev/stdout
+extensionProviders:
+- name: oauth2-proxy
+  envoyExtAuthzHttp:
+    service: oauth2-proxy.oauth2-proxy.svc.cluster.local
+    port: 80
+    includeRequestHeadersInCheck: [authorization, cookie]
+    headersToUpstreamOnAllow: [authorization, path, x-auth-request-email, x-auth-request-groups, x-auth-request-user]
+    headersToDownstreamOnDeny: [content-type, set-cookie]
+"""
 STAMP = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -96,6 +106,14 @@ def node_inotify(spec: JobSpec) -> dict[str, dict[str, int]]:
     return values
 
 
+NODE_CONDITIONS = [
+    ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+]
+
+
 def nodes() -> list[dict]:
     out = []
     for i, name in enumerate(NODES):
@@ -106,14 +124,9 @@ def nodes() -> list[dict]:
         if vcluster:
             labels["node-role.jarvice.io/jarvice-vcluster"] = "true"
         capacity = {"cpu": "16", "memory": "65842412Ki", "pods": "110", "ephemeral-storage": "203070420Ki"}
-        conditions = [{"type": t, "status": "False", "reason": r, "message": m,
+        conditions = [{"type": t, "status": v, "reason": r, "message": m,
                        "lastHeartbeatTime": STAMP, "lastTransitionTime": STAMP}
-                      for t, r, m in (("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                                      ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                                      ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"))]
-        conditions.append({"type": "Ready", "status": "True", "reason": "KubeletReady",
-                           "message": "kubelet is posting ready status", "lastHeartbeatTime": STAMP,
-                           "lastTransitionTime": STAMP})
+                      for t, v, r, m in NODE_CONDITIONS]
         status = {"capacity": capacity, "allocatable": {**capacity, "cpu": "15800m"}, "conditions": conditions,
                   "addresses": [{"type": "InternalIP", "address": f"10.20.1.{11 + i}"},
                                 {"type": "Hostname", "address": name}],
@@ -360,13 +373,19 @@ def oauth2_proxy(spec: JobSpec, issuer: str) -> tuple[list[dict], str]:
     secret_name = f"oauth2-proxy-{_suffix(spec.client_id, 10)}"
     params = {"ALLOW_SELF_SIGNED_ISSUER": "true", "ENABLE_M2M_TOKENS": "true", "EXTRA_JWT_ISSUERS": "",
               "FORCE_HTTPS": "true"}
-    env = [{"name": "OAUTH2_PROXY_CLIENT_ID", "valueFrom": {"secretKeyRef": {"name": secret_name, "key": "client-id"}}},
-           {"name": "OAUTH2_PROXY_CLIENT_SECRET", "valueFrom": {"secretKeyRef": {"name": secret_name, "key": "client-secret"}}},
-           {"name": "OAUTH2_PROXY_COOKIE_SECRET", "valueFrom": {"secretKeyRef": {"name": secret_name, "key": "cookie-secret"}}},
-           {"name": "OAUTH2_PROXY_COOKIE_SECURE", "valueFrom": {"configMapKeyRef": {"name": params_name, "key": "FORCE_HTTPS"}}},
-           {"name": "OAUTH2_PROXY_SSL_INSECURE_SKIP_VERIFY", "valueFrom": {"configMapKeyRef": {"name": params_name, "key": "ALLOW_SELF_SIGNED_ISSUER"}}},
-           {"name": "OAUTH2_PROXY_SKIP_JWT_BEARER_TOKENS", "valueFrom": {"configMapKeyRef": {"name": params_name, "key": "ENABLE_M2M_TOKENS"}}},
-           {"name": "OAUTH2_PROXY_EXTRA_JWT_ISSUERS", "valueFrom": {"configMapKeyRef": {"name": params_name, "key": "EXTRA_JWT_ISSUERS"}}}]
+    def from_secret(var: str, key: str) -> dict:
+        return {"name": var, "valueFrom": {"secretKeyRef": {"name": secret_name, "key": key}}}
+
+    def from_params(var: str, key: str) -> dict:
+        return {"name": var, "valueFrom": {"configMapKeyRef": {"name": params_name, "key": key}}}
+
+    env = [from_secret("OAUTH2_PROXY_CLIENT_ID", "client-id"),
+           from_secret("OAUTH2_PROXY_CLIENT_SECRET", "client-secret"),
+           from_secret("OAUTH2_PROXY_COOKIE_SECRET", "cookie-secret"),
+           from_params("OAUTH2_PROXY_COOKIE_SECURE", "FORCE_HTTPS"),
+           from_params("OAUTH2_PROXY_SSL_INSECURE_SKIP_VERIFY", "ALLOW_SELF_SIGNED_ISSUER"),
+           from_params("OAUTH2_PROXY_SKIP_JWT_BEARER_TOKENS", "ENABLE_M2M_TOKENS"),
+           from_params("OAUTH2_PROXY_EXTRA_JWT_ISSUERS", "EXTRA_JWT_ISSUERS")]
     if spec.has("short_cookie_refresh"):
         # An env override wins over the file (domain-facts §5.1): 24h, above the 130 min token lifespan.
         env.append({"name": "OAUTH2_PROXY_COOKIE_EXPIRE", "value": "24h"})
@@ -425,16 +444,7 @@ def istio(spec: JobSpec, issuer: str, profiles: list[str]) -> list[dict]:
             "http": [{"match": [{"uri": {"prefix": "/volumes/"}}], "rewrite": {"uri": "/"},
                       "route": [{"destination": {"host": "volumes-web-app-service.kubeflow.svc.cluster.local",
                                                  "port": {"number": 80}}}]}]}),
-        obj("v1", "ConfigMap", "istio", "istio-system", data={"mesh": "\n".join([
-            "accessLogFile: /dev/stdout",
-            "extensionProviders:",
-            "- name: oauth2-proxy",
-            "  envoyExtAuthzHttp:",
-            "    service: oauth2-proxy.oauth2-proxy.svc.cluster.local",
-            "    port: 80",
-            "    includeRequestHeadersInCheck: [authorization, cookie]",
-            "    headersToUpstreamOnAllow: [authorization, path, x-auth-request-email, x-auth-request-groups, x-auth-request-user]",
-            "    headersToDownstreamOnDeny: [content-type, set-cookie]", ""])}),
+        obj("v1", "ConfigMap", "istio", "istio-system", data={"mesh": MESH_CONFIG}),
     ]
     if not spec.has("whitelist_policy_missing"):
         out.append(_policy("whitelist-by-paths", "istio-system", {
@@ -591,12 +601,15 @@ def pv_name(namespace: str, claim_name: str) -> str:
     return f"pvc-{uuid.uuid5(uuid.NAMESPACE_URL, f'kfdoctor/{namespace}/{claim_name}')}"
 
 
+def _claim_ref(namespace: str, name: str) -> dict:
+    return {"kind": "PersistentVolumeClaim", "namespace": namespace, "name": name, "apiVersion": "v1"}
+
+
 def profile_storage(spec: JobSpec, namespace: str, first: bool, second: bool) -> list[dict]:
     """The PVCs (and PVs, events) of one profile namespace, by the storage faults."""
     out = []
     vault = spec.vault
     reclaim = "Delete" if spec.has("vault_class_delete") else "Retain"
-    pvc_ref = lambda name: {"kind": "PersistentVolumeClaim", "namespace": namespace, "name": name, "apiVersion": "v1"}  # noqa: E731
     # the user's notebook workspace on the default class
     ws, ws_pv = "workspace-notebook", pv_name(namespace, "workspace-notebook")
     out += [claim(namespace, ws, LOCAL_PATH, ["ReadWriteOnce"], "10Gi", ws_pv, LOCAL_PATH_DRIVER),
@@ -608,10 +621,10 @@ def profile_storage(spec: JobSpec, namespace: str, first: bool, second: bool) ->
         out.append(claim(namespace, data, vault, ["ReadWriteMany"], "100Gi",
                          provisioner=None if spec.has("no_vault_class") else NFS_DRIVER))
         if spec.has("no_vault_class"):
-            out.append(event(namespace, pvc_ref(data), "Warning", "ProvisioningFailed",
+            out.append(event(namespace, _claim_ref(namespace, data), "Warning", "ProvisioningFailed",
                              f'storageclass.storage.k8s.io "{vault}" not found', "persistentvolume-controller", 6))
         else:
-            out.append(event(namespace, pvc_ref(data), "Normal", "ExternalProvisioning",
+            out.append(event(namespace, _claim_ref(namespace, data), "Normal", "ExternalProvisioning",
                              EXTERNAL_PROVISIONING.format(driver=NFS_DRIVER), "persistentvolume-controller", 42))
     else:
         pv = pv_name(namespace, data)
@@ -622,16 +635,16 @@ def profile_storage(spec: JobSpec, namespace: str, first: bool, second: bool) ->
         component = f"{NFS_DRIVER}_{NODES[0]}_{uuid.uuid5(uuid.NAMESPACE_DNS, 'csi-nfs-controller')}"
         uid = uuid.uuid5(uuid.NAMESPACE_URL, f"{namespace}/{name}")
         out += [claim(namespace, name, vault, ["ReadWriteMany"], "50Gi"),
-                event(namespace, pvc_ref(name), "Normal", "ExternalProvisioning",
+                event(namespace, _claim_ref(namespace, name), "Normal", "ExternalProvisioning",
                       EXTERNAL_PROVISIONING.format(driver=NFS_DRIVER), "persistentvolume-controller", 12),
-                event(namespace, pvc_ref(name), "Normal", "Provisioning",
+                event(namespace, _claim_ref(namespace, name), "Normal", "Provisioning",
                       f'External provisioner is provisioning volume for claim "{namespace}/{name}"', component, 9),
-                event(namespace, pvc_ref(name), "Warning", "ProvisioningFailed",
+                event(namespace, _claim_ref(namespace, name), "Warning", "ProvisioningFailed",
                       NFS_ACCESS_DENIED.format(cls=vault, server=NFS_SERVER, share=f"/{vault}", uid=uid), component, 9)]
     if first and spec.has("rwx_on_rwo_class"):
         name = "shared-scratch"
         out += [claim(namespace, name, LOCAL_PATH, ["ReadWriteMany"], "20Gi", provisioner=LOCAL_PATH_DRIVER),
-                event(namespace, pvc_ref(name), "Warning", "ProvisioningFailed", LOCAL_PATH_RWX,
+                event(namespace, _claim_ref(namespace, name), "Warning", "ProvisioningFailed", LOCAL_PATH_RWX,
                       f"rancher.io/local-path_local-path-provisioner-7f8667f5c7-9tkxl_{uuid.uuid5(uuid.NAMESPACE_DNS, 'lpp')}", 5)]
     if (first or second) and spec.has("shared_share_rw"):
         # admin guide ch. 7.3: several users' claims on one share, read-write (static PVs like yolo-data-pv)
