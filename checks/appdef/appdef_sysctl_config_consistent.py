@@ -47,14 +47,19 @@ def appdef_sysctl_config_consistent(appdef, inotify_state):
                 "daemonset": state.daemonset.name if state.daemonset else None}
     lacking = state.lacking
     if template is not None:
-        if state.every_node_sufficient:
+        if state.every_node_sufficient and state.daemonset is not None:
+            # After launch the DaemonSet itself sets the values: measuring cannot tell whether the
+            # hosts keep them without it, so this is no reason to opt out.
+            yield ok(resource, f"the AppDef keeps the sysctl-config app and all {len(state.nodes)} "
+                     f"nodes have the values, which its DaemonSet {state.daemonset.name} sets; opt "
+                     "out only if the hosts keep them without it (check /etc/sysctl.d on the "
+                     "hosts before launch)", evidence)
+        elif state.every_node_sufficient:
             yield warn(resource, f"the AppDef keeps the privileged sysctl-config app (template "
                        f"{template.path}) while all {len(state.nodes)} nodes already have "
                        f"max_user_instances >= {thresholds['max_user_instances']} and max_user_watches >= "
                        f"{thresholds['max_user_watches']}; expected it dropped (opt out, admin guide "
-                       "section 2.1)" + (f" (the DaemonSet {state.daemonset.name} sets them too: opt "
-                                         "out only if the hosts keep the values without it)"
-                                         if state.daemonset else ""), evidence)
+                       "section 2.1)", evidence)
         elif lacking:
             yield ok(resource, f"the AppDef keeps the sysctl-config app, which {len(lacking)} nodes "
                      f"need ({'; '.join(_values(r) for r in lacking)})", evidence)

@@ -38,9 +38,9 @@ def now() -> str:
 
 
 def default_journal_path() -> Path:
-    """~/.local/state/kfdoctor/journals/fix-<UTC time>-<pid>.json ($XDG_STATE_HOME honoured)."""
+    """~/.local/state/kfdoctor/journals/fix-<UTC time, µs>-<pid>.json ($XDG_STATE_HOME honoured)."""
     state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
     return state / "kfdoctor" / "journals" / f"fix-{stamp}-{os.getpid()}.json"
 
 

@@ -186,7 +186,7 @@ def test_node_probe_namespace_missing_is_an_error_naming_the_option(kube_job, ku
 # --- appdef_sysctl_config_consistent -------------------------------------------------------------
 
 @pytest.mark.parametrize("faults,status,words", [
-    ((), "warn", "keeps the privileged sysctl-config app"),          # every node already has them
+    ((), "pass", "which its DaemonSet kube-system/sysctl-config sets"),          # launched: the DaemonSet sets them
     (("low_inotify",), "pass", "which 1 nodes need"),                # a node lacks them: keep it
     (("no_sysctl_daemonset",), "fail", "drops the sysctl-config app while 3 nodes lack"),
 ])
@@ -196,6 +196,17 @@ def test_appdef_sysctl_config_consistent(kube_job, faults, status, words):
                                   appdef=str(cluster.appdef_path))
     assert [(r["status"], r["resource"]["kind"]) for r in rows] == [(status, "AppDef")]
     assert words in rows[0]["message"]
+
+
+def test_appdef_keeps_sysctl_config_before_launch_while_hosts_have_the_values(kube_job, kube_server):
+    cluster = kube_job(JobSpec())
+    from kubernetes import client  # before launch: the hosts have the values, no DaemonSet yet
+    client.AppsV1Api(kube_server.api_client()).delete_namespaced_daemon_set("sysctl-config",
+                                                                            "kube-system")
+    rows, _, _ = run_with_kubelet(cluster, "appdef_sysctl_config_consistent", cluster.node_inotify,
+                                  appdef=str(cluster.appdef_path))
+    assert [(r["status"], r["resource"]["kind"]) for r in rows] == [("warn", "AppDef")]
+    assert "keeps the privileged sysctl-config app" in rows[0]["message"]
 
 
 # --- pods_too_many_open_files --------------------------------------------------------------------
