@@ -1,8 +1,6 @@
-"""Settings from the command line and secrets from the environment, a file or a prompt."""
+"""Settings from option values, and the secrets' names and files (never plain values)."""
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -23,36 +21,7 @@ def read_secret_file(path: str, what: str) -> str:
         raise ConfigError(f"{what} file {path}: {error.strerror or error}") from None
 
 
-def resolve_secret(name: str, file: str | None, needed: bool, prompt: bool) -> str:
-    """A secret from its file, its environment variable, or (on a terminal) a prompt."""
-    variable, what = SECRETS[name]
-    if file:
-        return read_secret_file(file, what)
-    if os.environ.get(variable):
-        return os.environ[variable]
-    if not needed:
-        return ""
-    if prompt and sys.stdin.isatty():
-        import getpass
-        return getpass.getpass(f"{what}: ")
-    raise ConfigError(f"no {what}: set {variable} or pass a file with --{name.replace('_', '-')}"
-                      "-file")
-
-
-def build_settings(options: dict, secret_files: dict[str, str | None] | None = None,
-                   replaying: bool = False) -> Settings:
-    """Settings from the options given (None means not given) and the secrets they need."""
+def settings_from(options: dict) -> Settings:
+    """Settings from the options given (None means not given); secrets are resolved elsewhere."""
     known = {f.name for f in fields(Settings)}
-    values = {k: v for k, v in options.items() if k in known and v is not None}
-    settings = Settings(**values)
-    files = secret_files or {}
-    settings.keycloak_password = resolve_secret(
-        "keycloak_password", files.get("keycloak_password"),
-        needed=bool(settings.keycloak_url) and not replaying, prompt=True)
-    settings.jarvice_apikey = resolve_secret(
-        "jarvice_apikey", files.get("jarvice_apikey"),
-        needed=bool(settings.jarvice_url) and not replaying, prompt=True)
-    settings.probe_password = resolve_secret(
-        "probe_password", files.get("probe_password"),
-        needed=bool(settings.probe_user) and not replaying, prompt=True)
-    return settings
+    return Settings(**{k: v for k, v in options.items() if k in known and v is not None})

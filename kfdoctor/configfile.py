@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
-from .config import SECRETS, build_settings, read_secret_file
+from .config import SECRETS, read_secret_file, settings_from
 from .settings import SECRET_FIELDS, Settings
 from .sources.errors import ConfigError
 from .suppress import Suppressions, parse as parse_suppressions
@@ -191,7 +191,7 @@ class Effective:
         """The run's Settings (secrets resolved) with the suppressions unless --no-suppress."""
         options = {o.setting: self.values[k] for k, o in OPTIONS.items()
                    if o.setting and k in self.values}
-        settings = build_settings(options, {}, replaying=True)     # secrets below
+        settings = settings_from(options)     # secrets below
         needs = {"keycloak_password": settings.keycloak_url, "jarvice_apikey": settings.jarvice_url,
                  "probe_password": settings.probe_user}
         for name in SECRETS:
