@@ -204,3 +204,27 @@ def test_malformed_appdef_gives_line_and_column_and_exit_2(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1
     (row,) = json.loads(proc.stdout)["results"]  # the run still completes and reports it
     assert row["status"] == "fail" and "line 3, column 16" in row["message"]
+
+
+def test_a_rich_table_on_a_terminal(tmp_path):
+    import pty
+    failing = recording_of(tmp_path, "no default class")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child runs kfdoctor with a terminal as stdout
+        os.environ["COLUMNS"] = "160"
+        os.execv(sys.executable, [sys.executable, "-m", "kfdoctor", "check",
+                                  "storage_default_class_unique", "--from", str(failing)])
+    output = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    _, status = os.waitpid(pid, 0)
+    text = output.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 1
+    assert "┃" in text or "│" in text, text          # a rich table, not plain lines
+    assert "no default StorageClass" in text
