@@ -228,3 +228,18 @@ def test_a_rich_table_on_a_terminal(tmp_path):
     assert os.waitstatus_to_exitcode(status) == 1
     assert "┃" in text or "│" in text, text          # a rich table, not plain lines
     assert "no default StorageClass" in text
+
+
+def test_explain_every_check_prints_why_it_matters_and_the_manual_fix(registry):
+    from typer.testing import CliRunner
+
+    from kfdoctor.cli.main import app
+
+    runner = CliRunner()
+    for check_id, spec in registry.checks.items():
+        result = runner.invoke(app, ["explain", check_id])
+        assert result.exit_code == 0, (check_id, result.output)
+        assert "## Why it matters" in result.output and "## Manual fix" in result.output, check_id
+        assert spec.section("Manual fix").splitlines()[0] in result.output
+        fix = registry.remediations.get(check_id)
+        assert (fix.doc.splitlines()[0] if fix else "No automatic fix") in result.output, check_id
