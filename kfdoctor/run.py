@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from . import __version__
-from .engine.fixtures import FixtureFailed
 from .engine.plugins import load_registry
 from .engine.registry import Registry
 from .engine.results import RunResult, result_rows
@@ -71,8 +70,9 @@ def execute(settings: Settings, selection: Selection, tape: Tape, origin: str | 
     runner = Runner(registry, {**(values or {}), "settings": settings, "tape": tape},
                     timeout=settings.check_timeout, on_progress=on_progress)
     runner.prefetch(checks)
-    bad_input = [e.error for e in runner.session.failures().values()
-                 if isinstance(e, FixtureFailed) and isinstance(e.error, ConfigError)]
+    failures = runner.session.failures()
+    bad_input = [failures[name].error for name in sorted(failures)   # the same one every run
+                 if isinstance(failures[name].error, ConfigError)]
     if bad_input:
         job = runner.session.resolved("job_state")
         runner.close()
