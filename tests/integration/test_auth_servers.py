@@ -116,7 +116,7 @@ def test_bearer_access_token_with_audience_mapper_is_accepted(auth_servers):
 
 def test_basic_authorization_header_is_denied_despite_a_valid_cookie(auth_servers):
     login = browser_login(auth_servers.envoy_url, "alice", auth_servers.passwords["alice"])
-    assert login.ok
+    assert login.ok, (login.response.status_code, login.response.url, login.response.text[:300])
     cookies = {COOKIE_NAME: login.cookie}
     basic = "Basic " + base64.b64encode(b"gotty:secret").decode()
 

@@ -10,7 +10,8 @@ import base64
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
+
+import requests
 
 from .dashboard import Dashboard
 from .envoy import GatewayConfig, start_envoy
@@ -68,7 +69,7 @@ class AuthServers:
             self.oauth2_proxy.stop()
             self.proxy_config = config
             self.oauth2_proxy = start_oauth2_proxy(self.log_dir, config)
-        gateway = replace(self.gateway, issuer=self.seeded.issuer)
+        gateway = replace(self.gateway, issuer=self.seeded.issuer, jwks=realm_jwks(self.seeded.issuer))
         if gateway != self.gateway:
             self.envoy.stop()
             self.gateway = gateway
@@ -88,6 +89,13 @@ class AuthServers:
 def _proxy_config(spec: JobSpec, seeded: SeededRealm, previous: ProxyConfig) -> ProxyConfig:
     return replace(previous, issuer=seeded.issuer, client_id=seeded.client_id,
                    client_secret=seeded.client_secret, cookie_expire=spec.cookie_expire)
+
+
+def realm_jwks(issuer: str) -> str:
+    """The realm's signing keys (its JWKS document), as istiod fetches them for the gateway."""
+    response = requests.get(f"{issuer}/protocol/openid-connect/certs", timeout=10)
+    response.raise_for_status()
+    return response.text
 
 
 def start_auth_servers(log_dir: Path, spec: JobSpec | None = None,
@@ -112,8 +120,8 @@ def start_auth_servers(log_dir: Path, spec: JobSpec | None = None,
         oauth2_proxy = start_oauth2_proxy(log_dir, proxy_config)
         started.append(oauth2_proxy)
         gateway = GatewayConfig(port=envoy_port, admin_port=free_port(), oauth2_proxy_port=proxy_config.port,
-                                upstream_port=dashboard.port, keycloak_port=urlsplit(keycloak.url).port,
-                                issuer=seeded.issuer)
+                                upstream_port=dashboard.port, issuer=seeded.issuer,
+                                jwks=realm_jwks(seeded.issuer))
         envoy = start_envoy(log_dir, gateway)
     except BaseException:
         for thing in reversed(started):

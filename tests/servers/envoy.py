@@ -4,7 +4,8 @@ Filter chain, in Istio's order:
 1. a shadow RBAC rule marking requests WITHOUT an Authorization header outside /oauth2/
    (AuthorizationPolicy ``istio-ingressgateway-oauth2-proxy``, action CUSTOM, as Istio compiles it);
 2. ext_authz to oauth2-proxy, enabled only for requests so marked;
-3. jwt_authn for the realm's Bearer JWTs (RequestAuthentication; ``kubeflow-userid`` <- email);
+3. jwt_authn for the realm's Bearer JWTs (RequestAuthentication; ``kubeflow-userid`` <- email), with
+   the realm's JWKS inline, as istiod resolves a jwksUri and pushes the keys to the gateway;
 4. RBAC DENY without a JWT principal (AuthorizationPolicy ``istio-ingressgateway-require-jwt``).
 """
 from __future__ import annotations
@@ -31,8 +32,8 @@ class GatewayConfig:
     admin_port: int
     oauth2_proxy_port: int
     upstream_port: int
-    keycloak_port: int
     issuer: str
+    jwks: str   # the realm's JWKS document; a re-seeded realm has new keys, hence a new config
 
 
 def render_config(cfg: GatewayConfig) -> dict:
@@ -43,8 +44,7 @@ def render_config(cfg: GatewayConfig) -> dict:
             "listeners": [{"name": "ingress", "address": _address(cfg.port),
                            "filter_chains": [{"filters": [_connection_manager(cfg)]}]}],
             "clusters": [_cluster("oauth2_proxy", cfg.oauth2_proxy_port),
-                         _cluster("dashboard", cfg.upstream_port),
-                         _cluster("keycloak", cfg.keycloak_port)],
+                         _cluster("dashboard", cfg.upstream_port)],
         },
     }
 
@@ -56,11 +56,20 @@ def _connection_manager(cfg: GatewayConfig) -> dict:
         "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3"
                  ".HttpConnectionManager",
         "stat_prefix": "ingress_http",
+        "access_log": [_stderr_access_log()],
         "route_config": {"virtual_hosts": [{"name": "all", "domains": ["*"], "routes": routes}]},
         "http_filters": [_ext_authz_trigger(), _ext_authz(cfg), _jwt_authn(cfg), _require_jwt(),
                          {"name": "envoy.filters.http.router", "typed_config": {
                              "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}],
     }}
+
+
+def _stderr_access_log() -> dict:
+    """One line per request on Envoy's log, naming the filter that answered (for failing tests)."""
+    return {"name": "envoy.access_loggers.stderr", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StderrAccessLog",
+        "log_format": {"text_format_source": {"inline_string":
+            "[access] %REQ(:METHOD)% %PATH(NQ)% %RESPONSE_CODE% %RESPONSE_CODE_DETAILS% %RESPONSE_FLAGS%\n"}}}}
 
 
 def _ext_authz_trigger() -> dict:
@@ -94,9 +103,7 @@ def _ext_authz(cfg: GatewayConfig) -> dict:
 def _jwt_authn(cfg: GatewayConfig) -> dict:
     provider = {
         "issuer": cfg.issuer,
-        "remote_jwks": {"http_uri": {"uri": f"{cfg.issuer}/protocol/openid-connect/certs",
-                                     "cluster": "keycloak", "timeout": "5s"},
-                        "cache_duration": "1s"},   # re-seeding re-creates the realm and its keys
+        "local_jwks": {"inline_string": cfg.jwks},
         "from_headers": [{"name": "authorization", "value_prefix": "Bearer "}],
         "forward": True,
         "payload_in_metadata": "jwt_payload",
