@@ -40,7 +40,9 @@ def access_login_probe(login_result, probe_user_facts, settings):
     ``/oauth2/callback`` and sets the ``oauth2_proxy_kubeflow`` cookie, and the dashboard (and
     ``/v1/models/<name>`` with ``--probe-model``) loads. A failure names the step and the check
     that explains it. Only steps, statuses and error texts are recorded, never the password,
-    cookies or tokens.
+    cookies or tokens. oauth2-proxy up to v7.8 refuses the login of a client without its Audience
+    mapper; newer releases let it through, so a successful login still warns when the mapper is
+    missing.
 
     ## Manual fix
     Follow the linked check: an unverified e-mail or disabled account ->

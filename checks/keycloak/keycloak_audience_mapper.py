@@ -12,11 +12,14 @@ def keycloak_audience_mapper(job_client, client_mappers, settings):
     ## Why it matters
     The admin guide (5.1.1) makes an Audience mapper on ``kns-job-<N>-dedicated`` mandatory:
     it puts ``kns-job-<N>`` into the tokens' ``aud`` claim. Without it the access token's
-    audience is only ``account``, and whatever verifies that token against the client — oauth2-proxy
-    ("audience from claim aud with value [...] does not match with any of allowed audiences
-    map[kns-job-N:{}]"), Istio's JWT filter ("Audiences in Jwt are not allowed"), bearer/M2M
-    calls to KServe — rejects it. The "dedicated" scope is not a ClientScope: it is the client's
-    own protocol mappers (``clients/{uuid}/protocol-mappers/models``).
+    audience is only ``account``, and whatever verifies that token against the client rejects it.
+    oauth2-proxy's keycloak-oidc provider up to v7.8 (Kubeflow 1.9 and 1.10 deploy v7.6.0 and
+    v7.7.1) verifies the access token at login, so the login itself fails with HTTP 500 on
+    ``/oauth2/callback`` ("Error creating session during OAuth2 callback: audience from claim aud
+    with value [...] does not match with any of allowed audiences map[kns-job-N:{}]"); newer
+    releases let the login through but refuse bearer/M2M tokens, as does Istio's JWT filter
+    when it lists audiences ("Audiences in Jwt are not allowed"). The "dedicated" scope is not a
+    ClientScope: it is the client's own protocol mappers (``clients/{uuid}/protocol-mappers/models``).
 
     ## Manual fix
     Clients -> kns-job-<N> -> Client scopes -> kns-job-<N>-dedicated -> Configure a new mapper

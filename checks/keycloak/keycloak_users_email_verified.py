@@ -9,8 +9,9 @@ def keycloak_users_email_verified(kns_role_members, job_client, settings):
     ## Why it matters
     The admin guide (5.2) lets a user into Kubeflow once they hold ``kns-role`` **and** their
     e-mail is verified. oauth2-proxy refuses an ID token whose ``email_verified`` is false:
-    "Error redeeming code during OAuth2 callback: email not verified: email in id_token
-    (<email>) isn't verified", and the browser gets 403 on ``/oauth2/callback``. A disabled user
+    "Error redeeming code during OAuth2 callback: email in id_token (<email>) isn't verified",
+    and the browser gets 500 on ``/oauth2/callback`` (v7.7.1, Kubeflow 1.10; newer releases
+    insert "email not verified: " and answer 403). A disabled user
     sees Keycloak's "Account is disabled, contact your administrator." instead.
 
     ## Manual fix

@@ -182,13 +182,14 @@ def test_login_probe_unverified_email(auth_faults):
     auth = auth_faults("unverified_user")
     row = only(_probe(auth, user="bob"), "access_login_probe", "fail")[0]
     assert row["cause"] == "keycloak_users_email_verified"
-    assert "failed at step 'oauth2-proxy callback': HTTP 403" in row["message"]
+    assert "failed at step 'oauth2-proxy callback': HTTP 500" in row["message"]
 
 
 def test_login_probe_without_audience_mapper(auth_faults):
     auth = auth_faults("no_audience_mapper")
-    row = only(_probe(auth), "access_login_probe", "warn")[0]
+    row = only(_probe(auth), "access_login_probe", "fail")[0]
     assert row["cause"] == "keycloak_audience_mapper"
+    assert "failed at step 'oauth2-proxy callback': HTTP 500" in row["message"]
 
 
 def test_login_probe_basic_header(auth_servers, cluster):

@@ -11,7 +11,9 @@ import requests
 from .cache import cached
 from .process import ManagedProcess
 
-OAUTH2_PROXY_VERSION = "v7.15.6"
+# Kubeflow 1.10.0's pin. Up to v7.8 the keycloak-oidc provider verifies the access token's audience
+# at login, which is why the admin guide makes the Audience mapper mandatory (docs/NOTES.md).
+OAUTH2_PROXY_VERSION = "v7.7.1"
 MODULE = "github.com/oauth2-proxy/oauth2-proxy/v7"
 COOKIE_NAME = "oauth2_proxy_kubeflow"
 
