@@ -4,8 +4,9 @@ Remediations build a :class:`Plan` from these actions; they never act themselves
 """
 from .options import FixOptions
 from .plan import (Change, JarviceSignal, KeycloakAction, KeycloakCreate, KeycloakRoleGrant,
-                   KeycloakUpdate, KubeCreate, KubePatch, Plan, PrintOnly, WriteFile)
+                   KeycloakUpdate, KubeAwaitRollout, KubeCreate, KubePatch, Plan, PrintOnly,
+                   WriteFile)
 
 __all__ = ["Change", "FixOptions", "JarviceSignal", "KeycloakAction", "KeycloakCreate",
-           "KeycloakRoleGrant", "KeycloakUpdate", "KubeCreate", "KubePatch", "Plan", "PrintOnly",
-           "WriteFile"]
+           "KeycloakRoleGrant", "KeycloakUpdate", "KubeAwaitRollout", "KubeCreate", "KubePatch",
+           "Plan", "PrintOnly", "WriteFile"]

@@ -144,7 +144,7 @@ def apply(fixes: list[PlannedFix], settings: Settings, journal: Journal, echo: E
                 failure = describe(error)
                 break
             journal.update(record, state="applied", result=result)
-            fix.changed = True
+            fix.changed = fix.changed or action.changes_state
             if on_applied:
                 on_applied(fix, action)
         if failure:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -141,6 +142,7 @@ class Action:
     """Base class; subclasses are dataclasses registered with @action."""
     target: ClassVar[str] = ""        # which source it needs: kube, keycloak, jarvice, file, none
     reversible: ClassVar[bool] = True
+    changes_state: ClassVar[bool] = True   # False for a wait: applying it changes nothing
 
     def preview(self) -> str:
         raise NotImplementedError
@@ -333,6 +335,69 @@ class KubeCreate(Action):
         ctx.kube.write("DELETE", self._path(ctx), body, dry_run=True)
         ctx.kube.write("DELETE", self._path(ctx), body)
         return f"{self.where} deleted (the fix had created it)"
+
+
+def rollout_pending(obj: dict) -> str | None:
+    """Why a DaemonSet or Deployment has not rolled out yet (``kubectl rollout status``'s rules);
+    None once it has."""
+    meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
+    if (status.get("observedGeneration") or 0) < (meta.get("generation") or 1):
+        return "its controller has not seen the latest spec yet"
+    if obj.get("kind") == "DaemonSet":
+        desired = status.get("desiredNumberScheduled") or 0
+        counts = (status.get("updatedNumberScheduled") or 0, status.get("numberAvailable") or 0)
+        unit = "nodes"
+    else:
+        desired = spec.get("replicas", 1)
+        counts = (status.get("updatedReplicas") or 0, status.get("availableReplicas") or 0)
+        unit = "replicas"
+    if min(counts) < desired:
+        return f"{min(counts)} of {desired} {unit} updated and available"
+    return None
+
+
+@action
+@dataclass
+class KubeAwaitRollout(Action):
+    """Wait until a DaemonSet or Deployment the plan wrote has rolled out, so the re-check sees
+    its effect. Not rolled out in time is not a failure: the re-check says what is missing."""
+    kind: str
+    namespace: str
+    name: str
+    timeout: float = 120.0
+    target: ClassVar[str] = "kube"
+    changes_state: ClassVar[bool] = False
+
+    @property
+    def where(self) -> str:
+        return _where(self.kind, self.namespace, self.name)
+
+    def preview(self) -> str:
+        return f"  WAIT until {self.where} has rolled out (at most {self.timeout:g} s)"
+
+    def _pending(self, ctx) -> str | None:
+        try:
+            live = ctx.kube.read_fresh(kube_path(ctx, self.kind, self.namespace, self.name))
+            return rollout_pending(live)
+        except NotFound:
+            return "it does not exist"
+
+    def capture(self, ctx) -> Captured:
+        if self._pending(ctx) is None:
+            return Captured(None, noop=True, note=f"{self.where} has rolled out")
+        return Captured(None)
+
+    def apply(self, ctx, captured: Captured) -> Any:
+        started = time.monotonic()
+        while (pending := self._pending(ctx)) is not None:
+            waited = time.monotonic() - started
+            if waited >= self.timeout:
+                return {"rolled_out": False, "waited_s": round(waited, 1), "pending": pending}
+            time.sleep(1)
+        return {"rolled_out": True, "waited_s": round(time.monotonic() - started, 1)}
+
+    def undo(self, ctx, record: dict) -> str:
+        return f"waiting for {self.where}: nothing to undo"
 
 
 # Keycloak --------------------------------------------------------------------------------------------

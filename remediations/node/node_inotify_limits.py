@@ -1,7 +1,7 @@
 """Raise the nodes' fs.inotify limits: the sysctl-config DaemonSet, or host commands."""
 from kfdoctor import KubeRead, remediation
 from kfdoctor.appdef import SYSCTL_CONFIG
-from kfdoctor.fixing import KubeCreate, Plan, PrintOnly
+from kfdoctor.fixing import KubeAwaitRollout, KubeCreate, Plan, PrintOnly
 from kfdoctor.fixtures.inotify import KEYS
 
 NAMESPACE = "kube-system"
@@ -70,7 +70,8 @@ def raise_inotify_limits(finding, inotify_state, settings, fix_options):
     a privileged init container on every node (it tolerates every taint) raises
     ``fs.inotify.max_user_instances`` / ``max_user_watches`` to at least the thresholds
     (``inotify_min_instances`` / ``inotify_min_watches``), keeping higher values; an unprivileged
-    container then sleeps. Undo deletes the DaemonSet only if it is still the one created (the
+    container then sleeps. The fix waits (at most two minutes) until the DaemonSet has rolled out
+    on every node, so the re-check measures its effect. Undo deletes the DaemonSet only if it is still the one created (the
     values it raised stay until the node reboots). Inside a KNS vcluster its pods may not reach the
     host's sysctls: the plan also shows the host commands. With ``--print-host-commands``, or when a
     sysctl-config DaemonSet already runs, the plan is manual: for each host node lacking the values,
@@ -107,4 +108,5 @@ def raise_inotify_limits(finding, inotify_state, settings, fix_options):
                    "sysctls; the sure fix is to run, on each host node:\n\n" + commands)
     return Plan(f"create the privileged sysctl-config DaemonSet {NAMESPACE}/{SYSCTL_CONFIG}: "
                 f"fs.inotify limits at least {wanted} on every node",
-                [KubeCreate(body), PrintOnly(alternative)], note=VCLUSTER)
+                [KubeCreate(body), KubeAwaitRollout("DaemonSet", NAMESPACE, SYSCTL_CONFIG),
+                 PrintOnly(alternative)], note=VCLUSTER)

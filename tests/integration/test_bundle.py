@@ -20,6 +20,7 @@ from kfdoctor.bundle.collect import Limits, make_bundle
 from kfdoctor.run import Selection
 from kfdoctor.settings import Settings
 from tests.servers.job import JobSpec
+from tests.servers.kubelet import LogKubelet
 
 from .live import cluster_settings
 
@@ -56,14 +57,19 @@ def seed_secrets(kubeconfig: str, client_secret: str, apikey: str) -> None:
                    f"client secret {client_secret}",
         "firstTimestamp": "2024-05-01T10:00:00Z", "lastTimestamp": "2024-05-01T10:00:00Z",
         "source": {"component": "seed"}})
-    body = {"metadata": {"name": "seeded-crasher", "labels": {"app": "seeded"}},
-            "spec": {"nodeName": "no-such-node", "containers": [{
-                "name": "main", "image": "busybox",
-                "env": [{"name": "OAUTH2_PROXY_COOKIE_SECRET", "value": SECRET_VALUE},
-                        {"name": "OIDC_TOKEN", "value": JWT}],
-                "args": [f"--client-secret={client_secret}", f"--cookie=oauth2_proxy_kubeflow={COOKIE}"]}]}}
-    api.create_namespaced_pod("kubeflow", body)
-    api.patch_namespaced_pod_status("seeded-crasher", "kubeflow", {"status": {
+    create_crashing_pod(api, "seeded-crasher", "no-such-node",
+                        env=[{"name": "OAUTH2_PROXY_COOKIE_SECRET", "value": SECRET_VALUE},
+                             {"name": "OIDC_TOKEN", "value": JWT}],
+                        args=[f"--client-secret={client_secret}",
+                              f"--cookie=oauth2_proxy_kubeflow={COOKIE}"])
+
+
+def create_crashing_pod(api, name: str, node: str, **container) -> None:
+    """A pod in kubeflow on ``node`` whose container ``main`` is in CrashLoopBackOff (4 restarts)."""
+    api.create_namespaced_pod("kubeflow", {
+        "metadata": {"name": name, "labels": {"app": "seeded"}},
+        "spec": {"nodeName": node, "containers": [{"name": "main", "image": "busybox", **container}]}})
+    api.patch_namespaced_pod_status(name, "kubeflow", {"status": {
         "phase": "Running", "containerStatuses": [{
             "name": "main", "image": "busybox", "imageID": "", "ready": False, "restartCount": 4,
             "started": False, "state": {"waiting": {"reason": "CrashLoopBackOff"}},
@@ -153,6 +159,49 @@ def test_bundle_of_the_seeded_job_redacts_every_secret_and_replays_the_same_find
     assert asked, manifest["skipped"]
     for log in logs["containers"]:
         assert log["bytes"] <= 4096 and log["lines"] <= 50
+
+
+def test_pod_logs_come_through_the_apiserver_bounded_and_redacted(kube_job, tmp_path):
+    """A kubelet that ignores tailLines/limitBytes serves 3,000 lines; the bundle keeps the bounds."""
+    from kubernetes import client, config
+
+    seeded = kube_job(JobSpec())
+    lines = [f"2026-12-04T10:{i // 60 % 60:02d}:{i % 60:02d}Z worker line {i:05d} " + "x" * 60
+             for i in range(3000)]
+    lines[-3] = f"2026-12-04T10:59:57Z sending Authorization: Bearer {JWT}"
+    lines[-1] = "2026-12-04T10:59:59Z the last line before the crash"
+    kubelet = LogKubelet("\n".join(lines) + "\n")
+    api = client.CoreV1Api(config.new_client_from_config(config_file=str(seeded.kubeconfig)))
+    try:
+        node, status = kubelet.node("log-node")
+        api.create_node(node)
+        api.patch_node_status("log-node", {"status": status})
+        create_crashing_pod(api, "logging-crasher", "log-node")
+        settings = Settings(kubeconfig=str(seeded.kubeconfig), job=seeded.spec.number,
+                            appdef=str(seeded.appdef_path), vault=seeded.vault_class)
+        make_bundle(settings, Selection(), tmp_path / "b.tar.gz", Limits(log_lines=50, log_bytes=4096))
+    finally:
+        kubelet.stop()
+    root = unpack(tmp_path / "b.tar.gz", tmp_path / "unpacked")
+    manifest = json.loads((root / "manifest.json").read_text())
+
+    logs = next(c for c in manifest["collected"] if c["what"] == "logs of failing pods")
+    mine = [c for c in logs["containers"] if c["pod"] == "logging-crasher"]
+    assert len(mine) == 2, logs                    # the current and the previous container
+    for name in ("main.log", "main.previous.log"):
+        data = (root / "logs" / "kubeflow" / "logging-crasher" / name).read_bytes()
+        text = data.decode()
+        assert len(data) <= 4096 and len(text.splitlines()) <= 50
+        assert text.endswith(lines[-1] + "\n") and lines[-2] in text     # the tail, whole lines
+        assert JWT not in text and "[REDACTED:" in text
+    asked = [query for path, query in kubelet.requests
+             if path == "/containerLogs/kubeflow/logging-crasher/main"]
+    assert all("tailLines" in q and "limitBytes" in q for q in asked), asked   # the checks' reads too
+    by_bundle = [q for q in asked if q["limitBytes"] == ["4096"]]
+    assert sorted(q.get("previous", ["false"])[0] for q in by_bundle) == ["false", "true"], asked
+    assert all(q["tailLines"] == ["50"] for q in by_bundle), asked
+    leaks = [name for name, text in every_file(root).items() if JWT in text]
+    assert leaks == [], leaks                      # nor in the recording of the checks' log reads
 
 
 def test_a_bundle_with_forbidden_reads_completes_and_names_what_was_skipped(kube_job, kube_server, tmp_path):

@@ -3,6 +3,8 @@ commands) and appdef_sysctl_config_consistent (a corrected AppDef beside the ori
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -10,9 +12,35 @@ import pytest
 from kfdoctor.fixing.journal import Journal
 from tests.integration.fixhelp import cli, fix_json, kube_args, snapshot
 from tests.servers.job import JobSpec
+from tests.servers.seed_kube import play_daemonset_controller, play_kubelet_for_probe_pods
 
 pytestmark = pytest.mark.integration
 DS = "/apis/apps/v1/namespaces/kube-system/daemonsets/sysctl-config"
+THRESHOLDS = {"max_user_instances": 1280, "max_user_watches": 655360}
+
+
+def fix_while_nodes_run(seeded, *args, rollout_after: float = 3.0, node_values: dict | None = None):
+    """Run ``kfdoctor fix *args`` while this thread plays the DaemonSet controller (the
+    sysctl-config DaemonSet rolls out ``rollout_after`` seconds after it appears) and, given
+    ``node_values``, the kubelets: node-probe pods report them, raised to the thresholds once the
+    DaemonSet has run. Returns (the CLI result, seconds from creation to rollout or None)."""
+    out: dict = {}
+    thread = threading.Thread(target=lambda: out.update(result=cli("fix", *args)))
+    thread.start()
+    created = rolled = None
+    while thread.is_alive():
+        if created is None and isinstance(snapshot(seeded, DS)[DS], dict):   # else "absent: …"
+            created = time.monotonic()
+        if created and rolled is None and time.monotonic() - created >= rollout_after:
+            if play_daemonset_controller(str(seeded.kubeconfig), "kube-system", "sysctl-config"):
+                rolled = time.monotonic() - created
+                for values in (node_values or {}).values():
+                    values.update({k: max(values[k], v) for k, v in THRESHOLDS.items()})
+        if node_values is not None:
+            play_kubelet_for_probe_pods(str(seeded.kubeconfig), "kube-system", node_values)
+        time.sleep(0.2)
+    thread.join()
+    return out["result"], rolled
 
 
 def statuses(check: str, *args) -> set[str]:
@@ -37,10 +65,12 @@ def test_inotify_daemonset_fix_again_host_commands_and_undo(kube_job, tmp_path):
     assert snapshot(seeded, DS) == before
 
     journal = tmp_path / "journal.json"
-    result = cli("fix", check, *args, "--yes", "--allow-disruptive", "--journal", journal,
-                 "-o", "json")
+    result, rolled = fix_while_nodes_run(seeded, check, *args, "--yes", "--allow-disruptive",
+                                         "--journal", journal, "-o", "json")
     plans = fix_json(result)["fix"]["plans"]
-    # the fake host root keeps its low values: the outcome says so, honestly
+    # the DaemonSet rolled out, but its pods cannot reach the fake host root (as inside a KNS
+    # vcluster): the host keeps its low values and the outcome says so, honestly
+    assert rolled is not None
     assert [(p["check"], p["outcome"]) for p in plans] == [(check, "NOT FIXED")], plans
     assert "the check still reports" in plans[0]["reason"] and result.exit_code == 1
     ds = snapshot(seeded, DS)[DS]
@@ -72,6 +102,33 @@ def test_inotify_daemonset_fix_again_host_commands_and_undo(kube_job, tmp_path):
     assert "deleted (the fix had created it)" in undone.stdout
     assert snapshot(seeded, DS) == before
     assert Journal.load(journal).data["status"] == "undone"
+
+
+def test_inotify_fix_waits_for_the_daemonset_rollout_then_the_node_probe_sees_the_values(
+        kube_job, tmp_path):
+    seeded = kube_job(JobSpec(faults=frozenset({"no_sysctl_daemonset"})))
+    low = sorted(seeded.node_inotify)[1]
+    values = {node: dict(v) if node == low else dict(THRESHOLDS)
+              for node, v in seeded.node_inotify.items()}
+    assert values[low]["max_user_instances"] < 1280
+    args = [*kube_args(seeded), "--node-probe"]
+    journal = tmp_path / "journal.json"
+
+    result, rolled = fix_while_nodes_run(seeded, "node_inotify_limits", *args, "--yes",
+                                         "--allow-disruptive", "--journal", journal, "-o", "json",
+                                         node_values=values)
+
+    plans = fix_json(result)["fix"]["plans"]
+    assert rolled is not None and result.exit_code == 0, result.stdout[-2000:]
+    assert [(p["resource"]["name"], p["outcome"]) for p in plans] == [(low, "FIXED")], plans
+    assert "the check passes" in plans[0]["reason"]
+    waits = [a for entry in Journal.load(journal).data["plans"] for a in entry["actions"]
+             if a["action"]["type"] == "KubeAwaitRollout" and a["state"] == "applied"]
+    assert waits and waits[0]["result"]["rolled_out"] is True
+    assert waits[0]["result"]["waited_s"] >= 2          # it waited for the controller, not by luck
+
+    undone = cli("fix", "--undo", journal, *kube_args(seeded))
+    assert undone.exit_code == 0 and snapshot(seeded, DS)[DS].startswith("absent"), undone.stdout
 
 
 def test_appdef_copy_with_sysctl_config_back_again_and_undo(kube_job, tmp_path):

@@ -301,3 +301,29 @@ def play_kubelet_for_probe_pods(kubeconfig: str, namespace: str, values_by_node:
                          content_type="application/merge-patch+json")
         done += 1
     return done
+
+
+def play_daemonset_controller(kubeconfig: str, namespace: str, name: str) -> bool:
+    """Act as the DaemonSet controller and kubelets for DaemonSet ``namespace/name``: write the
+    status of a rollout completed on every node its nodeSelector matches. False if it is absent
+    or already rolled out."""
+    kube = _Kube(kubeconfig)
+    try:
+        ds = kube.resource("apps/v1", "DaemonSet").get(name=name, namespace=namespace).to_dict()
+    except NotFoundError:
+        return False
+    generation = ds["metadata"].get("generation") or 1
+    if ((ds.get("status") or {}).get("observedGeneration") or 0) >= generation:
+        return False
+    selector = ds["spec"]["template"]["spec"].get("nodeSelector") or {}
+    nodes = [n for n in kube.resource("v1", "Node").get().to_dict()["items"]
+             if selector.items() <= (n["metadata"].get("labels") or {}).items()]
+    count = len(nodes)
+    status = {"observedGeneration": generation, "desiredNumberScheduled": count,
+              "currentNumberScheduled": count, "updatedNumberScheduled": count, "numberReady": count,
+              "numberAvailable": count, "numberMisscheduled": 0}
+    kube.resource("apps/v1", "DaemonSet").status.patch(
+        body={"status": status}, name=name, namespace=namespace,
+        content_type="application/merge-patch+json")
+    return True
+

@@ -7,9 +7,10 @@ import pytest
 from kfdoctor.engine.model import Resource
 from kfdoctor.fixing import fixer
 from kfdoctor.fixing.journal import Journal
-from kfdoctor.fixing.plan import (Action, Change, KeycloakCreate, KeycloakUpdate, KubeCreate,
-                                  KubePatch, NotRestorable, Plan, PrintOnly, WriteFile,
-                                  merge_patch)
+from kfdoctor.fixing import plan as plan_module
+from kfdoctor.fixing.plan import (Action, Change, KeycloakCreate, KeycloakUpdate, KubeAwaitRollout,
+                                  KubeCreate, KubePatch, NotRestorable, Plan, PrintOnly, WriteFile,
+                                  merge_patch, rollout_pending)
 from kfdoctor.sources.errors import Conflict, NotFound
 
 ANN = "storageclass.kubernetes.io/is-default-class"
@@ -265,6 +266,58 @@ def test_kube_create_undo_deletes_only_what_it_created(tmp_path, monkeypatch):
     assert path in ctx.kube.objects
 
 
+DS_PATH = "/apis/apps/v1/namespaces/kube-system/daemonsets/sysctl-config"
+
+
+def daemonset(generation=2, observed=2, desired=3, updated=3, available=3):
+    return {"kind": "DaemonSet", "metadata": {"name": "sysctl-config", "namespace": "kube-system",
+                                              "generation": generation},
+            "status": {"observedGeneration": observed, "desiredNumberScheduled": desired,
+                       "updatedNumberScheduled": updated, "numberAvailable": available}}
+
+
+@pytest.mark.parametrize("obj, pending", [
+    (daemonset(), None),
+    (daemonset(observed=1), "its controller has not seen the latest spec yet"),
+    (daemonset(updated=2), "2 of 3 nodes updated and available"),
+    (daemonset(available=0), "0 of 3 nodes updated and available"),
+    ({"kind": "Deployment", "metadata": {"generation": 1}, "spec": {"replicas": 2},
+      "status": {"observedGeneration": 1, "updatedReplicas": 2, "availableReplicas": 1}},
+     "1 of 2 replicas updated and available"),
+    ({"kind": "DaemonSet", "metadata": {"generation": 1}}, "its controller has not seen the latest spec yet"),
+])
+def test_rollout_pending_follows_kubectl_rollout_status(obj, pending):
+    assert rollout_pending(obj) == pending
+
+
+def test_waiting_for_a_rollout_polls_until_done_changes_nothing_and_gives_up_in_time(
+        tmp_path, monkeypatch):
+    ctx = Ctx()
+    ctx.kube.add(DS_PATH, daemonset(available=0))
+    polls = []
+
+    def controller_after_two_polls(seconds):
+        polls.append(seconds)
+        if len(polls) == 2:
+            ctx.kube.objects[DS_PATH]["status"]["numberAvailable"] = 3
+    monkeypatch.setattr(plan_module.time, "sleep", controller_after_two_polls)
+    wait = KubeAwaitRollout("DaemonSet", "kube-system", "sysctl-config", timeout=60)
+    assert "WAIT until DaemonSet kube-system/sysctl-config has rolled out" in wait.preview()
+    fixes, journal = run([Plan("wait", [wait])], ctx, tmp_path, monkeypatch)
+    record = journal.data["plans"][0]["actions"][0]
+    assert (record["state"], record["result"]["rolled_out"], len(polls)) == ("applied", True, 2)
+    assert not fixes[0].changed and fixes[0].outcome == fixer.UNCHANGED
+    assert wait.capture(ctx).noop
+    assert "nothing to undo" in wait.undo(ctx, record)
+
+    ctx.kube.objects[DS_PATH]["status"]["numberAvailable"] = 0
+    clock = iter(range(0, 1000, 30))
+    monkeypatch.setattr(plan_module.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(plan_module.time, "sleep", lambda seconds: None)
+    result = wait.apply(ctx, wait.capture(ctx))
+    assert result == {"rolled_out": False, "waited_s": 60, "pending": "0 of 3 nodes updated and available"}
+
+
 def test_a_plan_never_creates_or_deletes_claims_or_volumes():
     with pytest.raises(ValueError):
         KubeCreate({"kind": "PersistentVolumeClaim", "metadata": {"name": "x"}})
@@ -320,6 +373,7 @@ def test_actions_round_trip_through_json():
                                                             "true", "false")], "7"),
                KubeCreate({"kind": "DaemonSet", "metadata": {"name": "d", "namespace": "n"}}),
                KeycloakUpdate("", "realm", [Change(("accessTokenLifespan",), 300, 7260)]),
+               KubeAwaitRollout("DaemonSet", "kube-system", "sysctl-config", 90.0),
                PrintOnly("sysctl -w ...")]
     for action in actions:
         again = Action.from_dict(json.loads(json.dumps(action.to_dict())))
