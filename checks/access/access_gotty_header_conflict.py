@@ -26,8 +26,10 @@ def access_gotty_header_conflict(gotty_shell, basic_auth_probe):
     Right away (admin guide 10.1.2): clear the browser's history and cookies, or open
     ``https://<user>@<job host>/gotty-shell`` and enter wrong credentials so the browser forgets
     the Basic credentials. Lasting fixes: serve GoTTY on another origin (host or port); or a Lua
-    EnvoyFilter on the ingress gateway, inserted before ``envoy.filters.http.ext_authz``, that
-    removes ``Authorization: Basic ...`` on Kubeflow paths; or change the CUSTOM rule of
+    EnvoyFilter on the ingress gateway that removes ``Authorization: Basic ...`` on Kubeflow
+    paths, inserted *first* in the HTTP filters (``INSERT_FIRST``): right before
+    ``envoy.filters.http.ext_authz`` is too late, as the CUSTOM rule's shadow RBAC filter in front
+    of it has already seen the header and switched oauth2-proxy off; or change the CUSTOM rule of
     AuthorizationPolicy ``istio-ingressgateway-oauth2-proxy`` to ``notValues: ["Bearer *"]`` so
     Basic-carrying requests still go through oauth2-proxy. Or disable GoTTY in the AppDef.
     """

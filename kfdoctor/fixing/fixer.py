@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -16,6 +17,7 @@ from .options import FixOptions
 from .plan import NotRestorable, Plan, PrintOnly
 
 FIXABLE = ("fail", "warn")
+SETTLE_POLL_S = 2.0   # between re-checks of a plan with a settle window
 # Outcomes of a plan.
 FIXED, NOT_FIXED, FAILED = "FIXED", "NOT FIXED", "FAILED"
 UNCHANGED, MANUAL, SKIPPED = "UNCHANGED", "MANUAL", "SKIPPED"
@@ -162,7 +164,9 @@ def apply(fixes: list[PlannedFix], settings: Settings, journal: Journal, echo: E
 
 def verify(fixes: list[PlannedFix], settings: Settings, options: FixOptions, journal: Journal,
            registry=None) -> None:
-    """Re-run each applied plan's check on fresh reads and set FIXED / NOT FIXED."""
+    """Re-run each applied plan's check on fresh reads and set FIXED / NOT FIXED; a plan with
+    a settle window (a change another component picks up later) is re-checked until it passes or
+    the window ends."""
     from ..run import Selection, execute
     from ..sources.tape import Tape
 
@@ -176,21 +180,29 @@ def verify(fixes: list[PlannedFix], settings: Settings, options: FixOptions, jou
         overrides = group[0].plan.verify_settings
         run_settings = dataclasses.replace(settings, **overrides) if overrides else settings
         checks = sorted({f.plan.check for f in group})
-        try:
-            outcome = execute(run_settings, Selection(checks), Tape("live"), registry=registry,
-                              values={"fix_options": options})
-            outcome.runner.close()
-        except Exception as error:  # noqa: BLE001 - e.g. a source that stopped answering
+        applied = {id(f): (f.outcome, f.reason) for f in group}
+        deadline = time.monotonic() + max(f.plan.settle_s for f in group)
+        while True:
+            try:
+                outcome = execute(run_settings, Selection(checks), Tape("live"), registry=registry,
+                                  values={"fix_options": options})
+                outcome.runner.close()
+            except Exception as error:  # noqa: BLE001 - e.g. a source that stopped answering
+                for fix in group:
+                    if fix.outcome == "":
+                        fix.outcome = NOT_FIXED
+                    fix.reason = (fix.reason + "; " if fix.reason else "") + \
+                        f"could not re-check: {describe(error)}"
+                    journal.update(fix.entry, outcome=fix.outcome, reason=fix.reason)
+                break
             for fix in group:
-                if fix.outcome == "":
-                    fix.outcome = NOT_FIXED
-                fix.reason = (fix.reason + "; " if fix.reason else "") + \
-                    f"could not re-check: {describe(error)}"
-                journal.update(fix.entry, outcome=fix.outcome, reason=fix.reason)
-            continue
-        for fix in group:
-            _judge(fix, outcome.result.results)
-            journal.update(fix.entry, outcome=fix.outcome, reason=fix.reason)
+                fix.outcome, fix.reason = applied[id(fix)]
+                _judge(fix, outcome.result.results)
+            if all(f.outcome != NOT_FIXED for f in group) or time.monotonic() >= deadline:
+                for fix in group:
+                    journal.update(fix.entry, outcome=fix.outcome, reason=fix.reason)
+                break
+            time.sleep(SETTLE_POLL_S)
 
 
 def _judge(fix: PlannedFix, rows: list[dict]) -> None:

@@ -754,6 +754,7 @@ class Plan:
     manual: str | None = None
     verify_settings: dict = field(default_factory=dict)  # settings for the re-check (AppDef copy)
     note: str = ""                                        # said after the outcome (e.g. mail sent)
+    settle_s: float = 0   # re-check until it passes for this long (a change others must pick up)
     # filled in by the fix run
     check: str = ""
     resource: Resource | None = None
@@ -778,4 +779,4 @@ class Plan:
         return {"check": self.check, "resource": self.resource.to_dict() if self.resource else None,
                 "risk": self.risk, "summary": self.summary, "manual": self.manual,
                 "verify_settings": self.verify_settings, "note": self.note,
-                "diff": self.diff(), "actions": [a.to_dict() for a in self.actions]}
+                "settle_s": self.settle_s, "diff": self.diff(), "actions": [a.to_dict() for a in self.actions]}

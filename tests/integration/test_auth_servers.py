@@ -128,6 +128,51 @@ def test_basic_authorization_header_is_denied_despite_a_valid_cookie(auth_server
     assert allowed.json()["headers"]["kubeflow-userid"] == "alice@example.org"
 
 
+STRIP_BASIC = """
+function envoy_on_request(h)
+  local a = h:headers():get("authorization")
+  if a ~= nil and string.lower(string.sub(a, 1, 6)) == "basic " then
+    h:headers():remove("authorization")
+  end
+end
+"""
+
+
+def strip_basic_envoy_filter(operation: str, sub_filter: str | None) -> dict:
+    """domain-facts §6.5's EnvoyFilter: a Lua filter removing a Basic Authorization header."""
+    hcm = {"name": "envoy.filters.network.http_connection_manager"}
+    if sub_filter:
+        hcm["subFilter"] = {"name": sub_filter}
+    return {"workloadSelector": {"labels": {"istio": "ingressgateway"}}, "configPatches": [{
+        "applyTo": "HTTP_FILTER",
+        "match": {"context": "GATEWAY", "listener": {"filterChain": {"filter": hcm}}},
+        "patch": {"operation": operation, "value": {"name": "envoy.filters.http.lua", "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+            "inlineCode": STRIP_BASIC}}}}]}
+
+
+@pytest.mark.parametrize("operation, sub_filter, status", [
+    # domain-facts §6.5 (inferred): before ext_authz. Too late: the CUSTOM rule's shadow RBAC
+    # filter, before ext_authz, has already seen the header and switched oauth2-proxy off.
+    ("INSERT_BEFORE", "envoy.filters.http.ext_authz", 403),
+    ("INSERT_FIRST", None, 200),
+])
+def test_dropping_the_basic_header_works_only_before_istios_authz_filters(auth_servers, operation,
+                                                                          sub_filter, status):
+    login = browser_login(auth_servers.envoy_url, "alice", auth_servers.passwords["alice"])
+    assert login.ok
+    basic = "Basic " + base64.b64encode(b"gotty:secret").decode()
+    try:
+        auth_servers.apply_envoy_filters([strip_basic_envoy_filter(operation, sub_filter)])
+        response = requests.get(f"{auth_servers.envoy_url}/pipeline/", cookies={COOKIE_NAME: login.cookie},
+                                headers={"Authorization": basic}, allow_redirects=False, timeout=10)
+    finally:
+        auth_servers.apply_envoy_filters([])
+    assert response.status_code == status, response.text[:200]
+    if status == 200:
+        assert response.json()["headers"]["kubeflow-userid"] == "alice@example.org"
+
+
 def test_invalid_bearer_token_gets_envoys_jwt_error(auth_servers):
     response = requests.get(auth_servers.envoy_url, headers={"Authorization": "Bearer not-a-jwt"}, timeout=10)
     assert response.status_code == 401

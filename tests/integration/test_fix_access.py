@@ -1,8 +1,13 @@
-"""kfdoctor fix access_gotty_header_conflict: the Lua EnvoyFilter on the real apiserver, the check
-re-run against the test Envoy gateway (which reads no EnvoyFilter, so it honestly stays NOT FIXED)."""
+"""kfdoctor fix access_gotty_header_conflict: the Lua EnvoyFilter on the real apiserver, applied
+to the test Envoy gateway by the test playing istiod, and the check re-run until it passes."""
 from __future__ import annotations
 
+import json
+import threading
+import time
+
 import pytest
+from kubernetes import client, config
 
 from kfdoctor.appdef import GOTTY_PATH
 from kfdoctor.fixing.journal import Journal
@@ -15,7 +20,34 @@ EF = ("/apis/networking.istio.io/v1alpha3/namespaces/istio-system/envoyfilters/"
       "kfdoctor-drop-gotty-basic-auth")
 
 
+def play_istiod(auth, seeded) -> None:
+    """Push the EnvoyFilters of the apiserver to the test gateway (restarting it when they change)."""
+    api = client.CustomObjectsApi(config.new_client_from_config(config_file=str(seeded.kubeconfig)))
+    items = api.list_cluster_custom_object("networking.istio.io", "v1alpha3", "envoyfilters")["items"]
+    auth.apply_envoy_filters([item["spec"] for item in items])
+
+
+def while_istiod_runs(auth, seeded, *args: str, delay: float = 2.0):
+    """Run ``kfdoctor *args`` while this thread plays istiod, ``delay`` seconds behind."""
+    out: dict = {}
+    thread = threading.Thread(target=lambda: out.update(result=cli(*args)))
+    thread.start()
+    while thread.is_alive():
+        time.sleep(delay)
+        play_istiod(auth, seeded)
+    thread.join()
+    play_istiod(auth, seeded)
+    return out["result"]
+
+
 def test_envoy_filter_fix_again_and_undo(auth_servers, kube_job, tmp_path):
+    try:
+        envoy_filter_fix_again_and_undo(auth_servers, kube_job, tmp_path)
+    finally:
+        auth_servers.apply_envoy_filters([])
+
+
+def envoy_filter_fix_again_and_undo(auth_servers, kube_job, tmp_path):
     seeded = kube_job(JobSpec(faults=frozenset({"gotty_enabled"})))
     args = [*kube_args(seeded), "--appdef", str(seeded.appdef_path), "--job-url",
             auth_servers.envoy_url]
@@ -29,17 +61,17 @@ def test_envoy_filter_fix_again_and_undo(auth_servers, kube_job, tmp_path):
     assert "--allow-disruptive" in skipped.stdout and snapshot(seeded, EF) == before
 
     journal = tmp_path / "journal.json"
-    result = cli("fix", CHECK, *args, "--yes", "--allow-disruptive", "--journal", journal,
-                 "-o", "json")
+    result = while_istiod_runs(auth_servers, seeded, "fix", CHECK, *args, "--yes",
+                               "--allow-disruptive", "--journal", journal, "-o", "json")
     plan = fix_json(result)["fix"]["plans"][0]
-    assert plan["outcome"] == "NOT FIXED" and "403 'RBAC: access denied'" in plan["reason"], plan
-    assert "does not read EnvoyFilters" in plan["reason"] and result.exit_code == 1
+    # the first re-check meets the gateway without the filter; it is re-checked until istiod
+    # (this test, two seconds behind) has pushed it
+    assert plan["outcome"] == "FIXED" and "the check passes" in plan["reason"], plan
+    assert result.exit_code == 0
     spec = snapshot(seeded, EF)[EF]["spec"]
     assert spec["workloadSelector"] == {"labels": {"istio": "ingressgateway"}}
     patch = spec["configPatches"][0]
-    assert patch["applyTo"] == "HTTP_FILTER" and patch["patch"]["operation"] == "INSERT_BEFORE"
-    assert patch["match"]["listener"]["filterChain"]["filter"]["subFilter"] == {
-        "name": "envoy.filters.http.ext_authz"}
+    assert patch["applyTo"] == "HTTP_FILTER" and patch["patch"]["operation"] == "INSERT_FIRST"
     lua = patch["patch"]["value"]["typed_config"]["inlineCode"]
     assert 'headers:remove("authorization")' in lua and '"basic "' in lua
     assert f'local prefix = "{GOTTY_PATH}"' in lua
@@ -47,10 +79,13 @@ def test_envoy_filter_fix_again_and_undo(auth_servers, kube_job, tmp_path):
     fixed = snapshot(seeded, EF)
     again = cli("fix", CHECK, *args, "--yes", "--allow-disruptive", "--journal",
                 tmp_path / "again.json")
-    assert "already installed" in again.stdout and "nothing changed" in again.stdout
+    assert "nothing to fix" in again.stdout, again.stdout
     assert snapshot(seeded, EF) == fixed
 
-    undone = cli("fix", "--undo", journal, *kube_args(seeded))
+    undone = while_istiod_runs(auth_servers, seeded, "fix", "--undo", journal, *kube_args(seeded),
+                               delay=0.2)
     assert undone.exit_code == 0, undone.stdout
     assert snapshot(seeded, EF) == before
     assert Journal.load(journal).data["status"] == "undone"
+    assert "fail" in {r["status"] for r in json.loads(cli("check", CHECK, *args, "-o", "json")
+                                                       .stdout)["results"]}

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -69,13 +70,21 @@ class AuthServers:
             self.oauth2_proxy.stop()
             self.proxy_config = config
             self.oauth2_proxy = start_oauth2_proxy(self.log_dir, config)
-        gateway = replace(self.gateway, issuer=self.seeded.issuer, jwks=realm_jwks(self.seeded.issuer))
+        self._reconfigure_envoy(replace(self.gateway, issuer=self.seeded.issuer,
+                                        jwks=realm_jwks(self.seeded.issuer)))
+        self.spec = spec
+        return self.seeded
+
+    def apply_envoy_filters(self, specs: list[dict]) -> None:
+        """Play istiod: reconfigure the gateway with these EnvoyFilter specs (restart if changed)."""
+        filters = tuple(json.dumps(spec, sort_keys=True) for spec in specs)
+        self._reconfigure_envoy(replace(self.gateway, envoy_filters=filters))
+
+    def _reconfigure_envoy(self, gateway: GatewayConfig) -> None:
         if gateway != self.gateway:
             self.envoy.stop()
             self.gateway = gateway
             self.envoy = start_envoy(self.log_dir, gateway)
-        self.spec = spec
-        return self.seeded
 
     def stop(self) -> None:
         """Stop every process (Keycloak only if started here) and the dashboard."""

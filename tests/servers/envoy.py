@@ -7,6 +7,9 @@ Filter chain, in Istio's order:
 3. jwt_authn for the realm's Bearer JWTs (RequestAuthentication; ``kubeflow-userid`` <- email), with
    the realm's JWKS inline, as istiod resolves a jwksUri and pushes the keys to the gateway;
 4. RBAC DENY without a JWT principal (AuthorizationPolicy ``istio-ingressgateway-require-jwt``).
+
+EnvoyFilters are applied as istiod would, for their HTTP_FILTER patches (INSERT_FIRST,
+INSERT_BEFORE / INSERT_AFTER a named filter) on gateways labelled ``istio: ingressgateway``.
 """
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ RBAC = "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC"
 EXT_AUTHZ_POLICY = "istio-ext-authz-ns[istio-system]-policy[istio-ingressgateway-oauth2-proxy]-rule[0]"
 REQUIRE_JWT_POLICY = "ns[istio-system]-policy[istio-ingressgateway-require-jwt]-rule[0]"
 NOT_OAUTH2_PATHS = [{"not_rule": {"url_path": {"path": {"prefix": "/oauth2/"}}}}]
+HCM = "envoy.filters.network.http_connection_manager"
+GATEWAY_LABELS = {"app": "istio-ingressgateway", "istio": "ingressgateway"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class GatewayConfig:
     upstream_port: int
     issuer: str
     jwks: str   # the realm's JWKS document; a re-seeded realm has new keys, hence a new config
+    envoy_filters: tuple = ()   # EnvoyFilter specs (JSON text) that istiod would apply here
 
 
 def render_config(cfg: GatewayConfig) -> dict:
@@ -58,10 +64,38 @@ def _connection_manager(cfg: GatewayConfig) -> dict:
         "stat_prefix": "ingress_http",
         "access_log": [_stderr_access_log()],
         "route_config": {"virtual_hosts": [{"name": "all", "domains": ["*"], "routes": routes}]},
-        "http_filters": [_ext_authz_trigger(), _ext_authz(cfg), _jwt_authn(cfg), _require_jwt(),
-                         {"name": "envoy.filters.http.router", "typed_config": {
-                             "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}],
+        "http_filters": apply_http_filter_patches(
+            [_ext_authz_trigger(), _ext_authz(cfg), _jwt_authn(cfg), _require_jwt(),
+             {"name": "envoy.filters.http.router", "typed_config": {
+                 "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}],
+            [json.loads(text) for text in cfg.envoy_filters]),
     }}
+
+
+def apply_http_filter_patches(chain: list[dict], specs: list[dict]) -> list[dict]:
+    """The HTTP filter chain after the HTTP_FILTER patches of the EnvoyFilter ``specs`` that
+    select this gateway, in order, as istiod applies them."""
+    chain = list(chain)
+    for spec in specs:
+        selector = (spec.get("workloadSelector") or {}).get("labels") or {}
+        if not selector.items() <= GATEWAY_LABELS.items():
+            continue
+        for patch in spec.get("configPatches") or []:
+            match = patch.get("match") or {}
+            hcm = ((match.get("listener") or {}).get("filterChain") or {}).get("filter") or {}
+            if (patch.get("applyTo") != "HTTP_FILTER" or match.get("context", "ANY") not in
+                    ("ANY", "GATEWAY") or hcm.get("name", HCM) != HCM):
+                continue
+            names = [f["name"] for f in chain]
+            sub = (hcm.get("subFilter") or {}).get("name")
+            operation, value = patch["patch"]["operation"], patch["patch"]["value"]
+            if sub is not None and sub not in names:
+                continue
+            if operation == "INSERT_FIRST":
+                chain.insert(0, value)
+            elif operation in ("INSERT_BEFORE", "INSERT_AFTER"):
+                chain.insert(names.index(sub) + (operation == "INSERT_AFTER"), value)
+    return chain
 
 
 def _stderr_access_log() -> dict:

@@ -387,3 +387,39 @@ def test_manual_plans_and_disruptive_plans_are_not_applied(tmp_path, monkeypatch
     assert not fixes[0].changed
     saved = json.loads(journal.path.read_text())
     assert saved["plans"][0]["actions"][0]["state"] == "printed"
+
+
+def test_a_plan_with_a_settle_window_is_rechecked_until_it_passes(tmp_path, monkeypatch):
+    import types
+
+    import kfdoctor.run
+
+    resource = Resource("URL", "http://job")
+    statuses = iter(["fail", "fail", "pass", "pass"])
+    calls = []
+
+    def execute(settings, selection, tape, registry=None, values=None):
+        calls.append(selection)
+        row = {"check": "access_gotty_header_conflict", "resource": resource.to_dict(),
+               "status": next(statuses), "message": "the gateway answers 403"}
+        return types.SimpleNamespace(runner=types.SimpleNamespace(close=lambda: None),
+                                     result=types.SimpleNamespace(results=[row]))
+    monkeypatch.setattr(kfdoctor.run, "execute", execute)
+    monkeypatch.setattr(fixer.time, "sleep", lambda seconds: None)
+    journal = Journal.create(tmp_path / "journal.json", {"kubeconfig": "k"})
+
+    def verified(settle_s):
+        fix = fixer.PlannedFix(Plan("install", [], settle_s=settle_s))
+        fix.plan.check, fix.plan.resource = "access_gotty_header_conflict", resource
+        fix.entry = journal.add_plan(fix.plan)
+        fixer.verify([fix], None, None, journal)
+        return fix
+
+    patient = verified(settle_s=60)
+    assert (patient.outcome, len(calls)) == (fixer.FIXED, 3)
+    assert patient.entry["outcome"] == fixer.FIXED
+    calls.clear()
+    statuses = iter(["fail", "pass"])
+    hasty = verified(settle_s=0)
+    assert (hasty.outcome, len(calls)) == (fixer.NOT_FIXED, 1)
+    assert "the check still reports: the gateway answers 403" in hasty.reason
