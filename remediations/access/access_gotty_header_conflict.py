@@ -70,8 +70,8 @@ def drop_gotty_basic_header(finding, envoy_filters):
 
     It applies to the gateway pods labelled ``istio: ingressgateway`` and inserts a Lua filter
     first in the HTTP filter chain (before the authorization filters, whose CUSTOM rule sends
-    only requests *without* an Authorization header to oauth2-proxy) that removes an ``Authorization`` header starting with
-    ``Basic `` (any case) on every path except the GoTTY path (``/gotty-shell`` and below), so
+    only requests *without* an Authorization header to oauth2-proxy) that removes an
+    ``Authorization`` header starting with ``Basic `` (any case) on every path except the GoTTY path (``/gotty-shell`` and below), so
     oauth2-proxy and the JWT filters see a browser's Kubeflow requests as without credentials and
     the session cookie works again. It changes how every request through the gateway is
     authenticated (hence disruptive). The plan also prints the admin guide's browser workarounds.
