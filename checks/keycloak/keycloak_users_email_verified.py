@@ -31,7 +31,7 @@ def keycloak_users_email_verified(kns_role_members, job_client, settings):
         name = user.get("username") or user.get("id")
         resource = Resource("KeycloakUser", name, realm)
         evidence = {"email": user.get("email"), "enabled": user.get("enabled"),
-                    "emailVerified": user.get("emailVerified"),
+                    "emailVerified": user.get("emailVerified"), "kns_role_via": user.get("kns_role_via"),
                     "requiredActions": user.get("requiredActions") or []}
         problems = []
         if user.get("enabled") is False:

@@ -11,7 +11,9 @@ def keycloak_users_have_role(profiles, realm_users, kns_role_members, job_client
     namespace; the identity comes from Keycloak (the ID token's ``email``). An owner without a
     Keycloak user in the ML team admin's realm cannot log in at all; one without the job
     client's ``kns-role`` is turned away by oauth2-proxy (403 on ``/oauth2/callback``,
-    "Invalid authentication via OAuth2: unauthorized") although the Profile exists.
+    "Invalid authentication via OAuth2: unauthorized") although the Profile exists. The role
+    counts when granted to the user or to a group the user is in (a subgroup inherits it); a
+    grant only through a composite role is not followed.
 
     ## Manual fix
     Missing user: Users -> Add user (username, the owner's e-mail, first and last name),
@@ -23,7 +25,7 @@ def keycloak_users_have_role(profiles, realm_users, kns_role_members, job_client
     client_id = job_client["clientId"]
     by_email = {(u.get("email") or "").lower(): u for u in realm_users if u.get("email")}
     by_name = {(u.get("username") or "").lower(): u for u in realm_users}
-    members = {u.get("id") for u in kns_role_members}
+    members = {u.get("id"): u.get("kns_role_via") for u in kns_role_members}
     owned = [(p, ((p.get("spec") or {}).get("owner") or {}).get("name")) for p in profiles]
     if not owned:
         skip("no Kubeflow Profile in the cluster")
@@ -47,5 +49,6 @@ def keycloak_users_have_role(profiles, realm_users, kns_role_members, job_client
                        f"{profile['metadata']['name']}) exists in realm {realm!r} but lacks "
                        f"kns-role of {client_id}; expected the role", evidence)
         else:
+            evidence["kns_role_via"] = members[user.get("id")]
             yield ok(resource, f"user {user.get('username')} (owner of Profile "
                      f"{profile['metadata']['name']}) holds kns-role of {client_id}", evidence)

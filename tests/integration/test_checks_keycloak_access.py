@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -20,6 +19,7 @@ from kfdoctor.settings import Settings
 from kfdoctor.sources.keycloak import PAGE_SIZE
 from kfdoctor.sources.tape import Tape
 from tests.servers.job import JobSpec
+from tests.servers.login import browser_login
 from tests.servers.seed_keycloak import seed_keycloak, seed_many_users
 
 pytestmark = pytest.mark.integration
@@ -162,6 +162,25 @@ def test_users_have_role_both_sides(auth_faults, cluster):
     assert "owned by dave@example.org, who has no Keycloak user" in failed["dave"]["message"]
 
 
+def test_kns_role_through_a_nested_group_counts(auth_faults, cluster):
+    """bob holds kns-role only as a member of /kubeflow-users/team-a, whose parent group holds
+    it: oauth2-proxy lets him in, so the users checks must not flag him, until his e-mail is not
+    verified."""
+    auth = auth_faults(role_via_group=True)
+    assert browser_login(auth.envoy_url, "bob", auth.passwords["bob"]).ok
+    results, _ = run(settings_for(auth, cluster()), ["keycloak_users_have_role",
+                                                      "keycloak_users_email_verified"])
+    only(results, "keycloak_users_have_role", "pass")
+    verified = {r["resource"]["name"]: r for r in only(results, "keycloak_users_email_verified", "pass")}
+    assert set(verified) == {"alice", "bob"}
+    assert verified["bob"]["evidence"]["kns_role_via"] == "group /kubeflow-users/team-a"
+    assert verified["alice"]["evidence"]["kns_role_via"] == "direct"
+
+    auth = auth_faults("unverified_user", role_via_group=True)
+    results, _ = run(settings_for(auth), ["keycloak_users_email_verified"])
+    assert [r["resource"]["name"] for r in rows(results, "keycloak_users_email_verified", "fail")] == ["bob"]
+
+
 def test_gotty_header_conflict(auth_servers, cluster):
     seeded = cluster(JobSpec(faults=frozenset({"gotty_enabled"})))
     results, _ = run(settings_for(auth_servers, seeded), ["access_gotty_header_conflict"])
@@ -222,7 +241,8 @@ def test_many_users_requests_grow_with_pages(keycloak_server, kube_job):
             results, session = run(settings, ["keycloak_users_have_role", "keycloak_users_email_verified"])
             users = 2 + len(spec.users) + n             # two admins, the seeded users, the bulk
             members = 2 + n // 10                       # alice, bob, every 10th bulk user
-            pages = math.floor(users / PAGE_SIZE) + 1 + math.floor(members / PAGE_SIZE) + 1
+            groups = 1                                  # no group holds kns-role: one empty page
+            pages = math.floor(users / PAGE_SIZE) + 1 + math.floor(members / PAGE_SIZE) + 1 + groups
             counts[n] = (session.get("keycloak").requests, pages)
             assert len(rows(results, "keycloak_users_email_verified")) == members
         fixed = {n: requests - pages for n, (requests, pages) in counts.items()}
@@ -237,8 +257,6 @@ def test_many_users_requests_grow_with_pages(keycloak_server, kube_job):
 # --- no secret in any output, log or recording ----------------------------------------------------------
 
 def test_no_secret_in_outputs_logs_or_recording(auth_servers, cluster, tmp_path):
-    from tests.servers.login import browser_login
-
     seeded = cluster(JobSpec(faults=frozenset({"gotty_enabled"})))
     probe_password = auth_servers.passwords["alice"]
     env = {**os.environ, "KFDOCTOR_KEYCLOAK_PASSWORD": auth_servers.admin_password,

@@ -32,6 +32,7 @@ class JobSpec:
     token_lifespan_s: int = 130 * 60   # kns-job-N access.token.lifespan: above cookie_expire
     vault: str = "datavault"
     domain: str = "job5.jarvice.example.org"
+    role_via_group: bool = False       # bob holds kns-role through a subgroup (ROLE_GROUP), not directly
 
     def __post_init__(self):
         unknown = set(self.faults) - ALL_FAULTS

@@ -14,6 +14,7 @@ from keycloak.exceptions import KeycloakDeleteError
 from .job import JobSpec, SeedUser
 
 ROLE = "kns-role"
+ROLE_GROUP = ("kubeflow-users", "team-a")   # JobSpec.role_via_group: kns-role on the parent group
 # Keycloak's own realm defaults (seconds), kept explicit so checks see realistic values.
 REALM_LIFESPANS = {"accessTokenLifespan": 300, "ssoSessionIdleTimeout": 1800,
                    "ssoSessionMaxLifespan": 36000}
@@ -94,13 +95,19 @@ def reset(admin: KeycloakAdmin, realm: str) -> None:
 
 def realm_representation(spec: JobSpec, seeded: SeededRealm) -> dict:
     job_client = not spec.has("no_job_client")
-    users = [_user(u, spec.client_id if job_client else None) for u in seeded.users]
+    by_group = "bob" if spec.role_via_group and job_client else None
+    users = [_user(u, spec.client_id if job_client else None, via_group=u.username == by_group)
+             for u in seeded.users]
     users.append(_admin_user(seeded.realm_admin, "realm-admin", spec))
     users.append(_admin_user(seeded.restricted_admin, "view-realm", spec))
     realm = {"realm": spec.realm, "enabled": True, **REALM_LIFESPANS, "users": users}
     if job_client:
         realm["clients"] = [_client(spec, seeded)]
         realm["roles"] = {"client": {spec.client_id: [{"name": ROLE, "clientRole": True}]}}
+    if by_group:
+        parent, child = ROLE_GROUP
+        realm["groups"] = [{"name": parent, "clientRoles": {spec.client_id: [ROLE]},
+                            "subGroups": [{"name": child}]}]
     return realm
 
 
@@ -129,13 +136,16 @@ def _mappers(spec: JobSpec) -> list:
                         "access.token.claim": "true", "introspection.token.claim": "true"}}]
 
 
-def _user(user: SeedUser, client_id: str | None) -> dict:
+def _user(user: SeedUser, client_id: str | None, via_group: bool = False) -> dict:
     # first and last name set: Keycloak's user profile would otherwise demand them at login
     rep = {"username": user.username, "email": user.email, "emailVerified": user.email_verified,
            "enabled": user.enabled, "firstName": user.username.capitalize(), "lastName": "User",
            "credentials": [{"type": "password", "value": user.password, "temporary": False}]}
     if user.has_role and client_id:
-        rep["clientRoles"] = {client_id: [ROLE]}
+        if via_group:
+            rep["groups"] = ["/" + "/".join(ROLE_GROUP)]
+        else:
+            rep["clientRoles"] = {client_id: [ROLE]}
     return rep
 
 
