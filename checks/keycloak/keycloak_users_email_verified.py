@@ -31,8 +31,9 @@ def keycloak_users_email_verified(kns_role_members, job_client, settings):
         name = user.get("username") or user.get("id")
         resource = Resource("KeycloakUser", name, realm)
         evidence = {"email": user.get("email"), "enabled": user.get("enabled"),
-                    "emailVerified": user.get("emailVerified"), "kns_role_via": user.get("kns_role_via"),
-                    "requiredActions": user.get("requiredActions") or []}
+                    "emailVerified": user.get("emailVerified"),
+                    "requiredActions": user.get("requiredActions") or [],
+                    "kns_role_via": user.get("kns_role_via")}
         problems = []
         if user.get("enabled") is False:
             problems.append("is disabled (enabled: false)")

@@ -167,9 +167,6 @@ def verify(fixes: list[PlannedFix], settings: Settings, options: FixOptions, jou
     """Re-run each applied plan's check on fresh reads and set FIXED / NOT FIXED; a plan with
     a settle window (a change another component picks up later) is re-checked until it passes or
     the window ends."""
-    from ..run import Selection, execute
-    from ..sources.tape import Tape
-
     pending = [f for f in fixes if f.outcome in ("", UNCHANGED)]
     groups: dict[str, list[PlannedFix]] = {}
     for fix in pending:
@@ -177,32 +174,46 @@ def verify(fixes: list[PlannedFix], settings: Settings, options: FixOptions, jou
         key = repr((fix.plan.check, sorted(fix.plan.verify_settings.items())))
         groups.setdefault(key, []).append(fix)
     for group in groups.values():
-        overrides = group[0].plan.verify_settings
-        run_settings = dataclasses.replace(settings, **overrides) if overrides else settings
-        checks = sorted({f.plan.check for f in group})
-        applied = {id(f): (f.outcome, f.reason) for f in group}
-        deadline = time.monotonic() + max(f.plan.settle_s for f in group)
-        while True:
-            try:
-                outcome = execute(run_settings, Selection(checks), Tape("live"), registry=registry,
-                                  values={"fix_options": options})
-                outcome.runner.close()
-            except Exception as error:  # noqa: BLE001 - e.g. a source that stopped answering
-                for fix in group:
-                    if fix.outcome == "":
-                        fix.outcome = NOT_FIXED
-                    fix.reason = (fix.reason + "; " if fix.reason else "") + \
-                        f"could not re-check: {describe(error)}"
-                    journal.update(fix.entry, outcome=fix.outcome, reason=fix.reason)
-                break
+        _verify_group(group, settings, options, registry)
+        for fix in group:
+            journal.update(fix.entry, outcome=fix.outcome, reason=fix.reason)
+
+
+def _verify_group(group: list[PlannedFix], settings: Settings, options: FixOptions,
+                  registry) -> None:
+    """Judge the plans of one re-check, again every SETTLE_POLL_S while one is NOT FIXED and
+    the longest settle window of the group lasts."""
+    overrides = group[0].plan.verify_settings
+    run_settings = dataclasses.replace(settings, **overrides) if overrides else settings
+    applied = [(fix, fix.outcome, fix.reason) for fix in group]
+    deadline = time.monotonic() + max(fix.plan.settle_s for fix in group)
+    while True:
+        for fix, outcome, reason in applied:
+            fix.outcome, fix.reason = outcome, reason
+        try:
+            rows = _recheck(run_settings, sorted({f.plan.check for f in group}), options, registry)
+        except Exception as error:  # noqa: BLE001 - e.g. a source that stopped answering
             for fix in group:
-                fix.outcome, fix.reason = applied[id(fix)]
-                _judge(fix, outcome.result.results)
-            if all(f.outcome != NOT_FIXED for f in group) or time.monotonic() >= deadline:
-                for fix in group:
-                    journal.update(fix.entry, outcome=fix.outcome, reason=fix.reason)
-                break
-            time.sleep(SETTLE_POLL_S)
+                fix.outcome = fix.outcome or NOT_FIXED
+                fix.reason = (fix.reason + "; " if fix.reason else "") + \
+                    f"could not re-check: {describe(error)}"
+            return
+        for fix in group:
+            _judge(fix, rows)
+        if all(f.outcome != NOT_FIXED for f in group) or time.monotonic() >= deadline:
+            return
+        time.sleep(SETTLE_POLL_S)
+
+
+def _recheck(settings: Settings, checks: list[str], options: FixOptions, registry) -> list[dict]:
+    """The result rows of ``checks`` run now on fresh reads."""
+    from ..run import Selection, execute
+    from ..sources.tape import Tape
+
+    outcome = execute(settings, Selection(checks), Tape("live"), registry=registry,
+                      values={"fix_options": options})
+    outcome.runner.close()
+    return outcome.result.results
 
 
 def _judge(fix: PlannedFix, rows: list[dict]) -> None:

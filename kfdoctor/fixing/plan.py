@@ -779,4 +779,5 @@ class Plan:
         return {"check": self.check, "resource": self.resource.to_dict() if self.resource else None,
                 "risk": self.risk, "summary": self.summary, "manual": self.manual,
                 "verify_settings": self.verify_settings, "note": self.note,
-                "settle_s": self.settle_s, "diff": self.diff(), "actions": [a.to_dict() for a in self.actions]}
+                "settle_s": self.settle_s, "diff": self.diff(),
+                "actions": [a.to_dict() for a in self.actions]}

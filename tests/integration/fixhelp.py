@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
+import time
+from typing import Callable
 
 from typer.testing import CliRunner
 
@@ -18,6 +21,19 @@ def cli(*args: str, env: dict | None = None):
     """Run kfdoctor in-process without a terminal; returns the click Result."""
     result = CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
     return result
+
+
+def cli_while(play: Callable[[], None], *args: str, every: float = 0.2):
+    """Run kfdoctor in a thread while this one calls ``play`` every ``every`` seconds (the test
+    acting as a controller kfdoctor waits for); returns the click Result."""
+    out: dict = {}
+    thread = threading.Thread(target=lambda: out.update(result=cli(*args)))
+    thread.start()
+    while thread.is_alive():
+        time.sleep(every)
+        play()
+    thread.join()
+    return out["result"]
 
 
 def kube_args(seeded) -> list[str]:

@@ -3,15 +3,13 @@ to the test Envoy gateway by the test playing istiod, and the check re-run until
 from __future__ import annotations
 
 import json
-import threading
-import time
 
 import pytest
 from kubernetes import client, config
 
 from kfdoctor.appdef import GOTTY_PATH
 from kfdoctor.fixing.journal import Journal
-from tests.integration.fixhelp import cli, fix_json, kube_args, snapshot
+from tests.integration.fixhelp import cli, cli_while, fix_json, kube_args, snapshot
 from tests.servers.job import JobSpec
 
 pytestmark = pytest.mark.integration
@@ -29,15 +27,9 @@ def play_istiod(auth, seeded) -> None:
 
 def while_istiod_runs(auth, seeded, *args: str, delay: float = 2.0):
     """Run ``kfdoctor *args`` while this thread plays istiod, ``delay`` seconds behind."""
-    out: dict = {}
-    thread = threading.Thread(target=lambda: out.update(result=cli(*args)))
-    thread.start()
-    while thread.is_alive():
-        time.sleep(delay)
-        play_istiod(auth, seeded)
-    thread.join()
+    result = cli_while(lambda: play_istiod(auth, seeded), *args, every=delay)
     play_istiod(auth, seeded)
-    return out["result"]
+    return result
 
 
 def test_envoy_filter_fix_again_and_undo(auth_servers, kube_job, tmp_path):

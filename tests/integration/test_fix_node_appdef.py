@@ -3,14 +3,13 @@ commands) and appdef_sysctl_config_consistent (a corrected AppDef beside the ori
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from kfdoctor.fixing.journal import Journal
-from tests.integration.fixhelp import cli, fix_json, kube_args, snapshot
+from tests.integration.fixhelp import cli, cli_while, fix_json, kube_args, snapshot
 from tests.servers.job import JobSpec
 from tests.servers.seed_kube import play_daemonset_controller, play_kubelet_for_probe_pods
 
@@ -24,23 +23,22 @@ def fix_while_nodes_run(seeded, *args, rollout_after: float = 3.0, node_values: 
     sysctl-config DaemonSet rolls out ``rollout_after`` seconds after it appears) and, given
     ``node_values``, the kubelets: node-probe pods report them, raised to the thresholds once the
     DaemonSet has run. Returns (the CLI result, seconds from creation to rollout or None)."""
-    out: dict = {}
-    thread = threading.Thread(target=lambda: out.update(result=cli("fix", *args)))
-    thread.start()
+    kubeconfig = str(seeded.kubeconfig)
     created = rolled = None
-    while thread.is_alive():
+
+    def play() -> None:
+        nonlocal created, rolled
         if created is None and isinstance(snapshot(seeded, DS)[DS], dict):   # else "absent: …"
             created = time.monotonic()
         if created and rolled is None and time.monotonic() - created >= rollout_after:
-            if play_daemonset_controller(str(seeded.kubeconfig), "kube-system", "sysctl-config"):
+            if play_daemonset_controller(kubeconfig, "kube-system", "sysctl-config"):
                 rolled = time.monotonic() - created
                 for values in (node_values or {}).values():
                     values.update({k: max(values[k], v) for k, v in THRESHOLDS.items()})
         if node_values is not None:
-            play_kubelet_for_probe_pods(str(seeded.kubeconfig), "kube-system", node_values)
-        time.sleep(0.2)
-    thread.join()
-    return out["result"], rolled
+            play_kubelet_for_probe_pods(kubeconfig, "kube-system", node_values)
+
+    return cli_while(play, "fix", *args), rolled
 
 
 def statuses(check: str, *args) -> set[str]:
